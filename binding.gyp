@@ -1,0 +1,22 @@
+# node-gyp builds runts-init, the small static C program that becomes the
+# container's init (native/), and the test probe. No addon: runts needs no
+# native code inside Node (see README "architecture").
+{
+  "targets": [
+    {
+      "target_name": "runts-init",
+      "type": "executable",
+      "sources": ["native/main.c", "native/child.c", "native/mounts.c", "native/plan.c",
+                  "native/sync.c", "native/cloned.c"],
+      "cflags": ["-std=gnu11", "-O2", "-Wall", "-Wextra", "-Wno-unused-parameter"],
+      "ldflags": ["-static"]
+    },
+    {
+      "target_name": "probe",
+      "type": "executable",
+      "sources": ["test/probe/probe.c"],
+      "cflags": ["-std=gnu11", "-O2", "-Wall", "-Wextra"],
+      "ldflags": ["-static"]
+    }
+  ]
+}

@@ -1,0 +1,146 @@
+/* main.c: runts-init "P", the process runts spawns for create and run.
+ *
+ * P decodes the plan, joins namespaces given by path, binds the exec socket
+ * and clones the container's init "C" (child.c) into the new namespaces. It
+ * then reports C's pid and stays only until runts has recorded the state
+ * (COMMIT), so that a runts killed half-way leaves nothing behind: P sees EOF,
+ * kills C and removes the state dir. Wire and sequence: protocol.h. */
+#define _GNU_SOURCE
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/sched.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/syscall.h>
+#include <sys/un.h>
+#include <sys/wait.h>
+#include <unistd.h>
+#include "runts.h"
+
+/* Node ignores SIGPIPE and may block signals; exec keeps both, so undo them
+ * here, first, before anything can be inherited by the container. */
+static void reset_signals(void) {
+  sigset_t none;
+  for (int sig = 1; sig < NSIG; sig++) signal(sig, SIG_DFL);
+  sigemptyset(&none);
+  sigprocmask(SIG_SETMASK, &none, NULL);
+}
+
+static int read_plan(struct ctx *c) {
+  uint32_t type, len;
+  char *buf;
+  if (frame_recv(c->ctl, &type, &buf, &len) < 0 || type != MSG_PLAN) return -1;
+  return plan_decode(&c->plan, buf, len);
+}
+
+/* bound relative to the state dir: sun_path holds 108 bytes and state dirs
+ * under containerd's --root with 64-hex ids come close to that */
+static int bind_exec_socket(struct ctx *c) {
+  struct sockaddr_un sa = { .sun_family = AF_UNIX };
+  strcpy(sa.sun_path, "exec.sock");
+  c->listener = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  if (c->listener < 0 || fchdir(c->state_dirfd) < 0) return -1;
+  if (bind(c->listener, (struct sockaddr *)&sa, sizeof sa) < 0) return -1;
+  return listen(c->listener, 1);
+}
+
+/* open every path first: joining the mount namespace changes what paths
+ * mean; then the user namespace first, so that we hold capabilities in the
+ * namespaces it owns when joining those */
+static int join_namespaces(struct ctx *c, const char **bad) {
+  struct plan *p = &c->plan;
+  for (size_t i = 0; i < p->njoins; i++) {
+    *bad = p->joins[i].path;
+    if ((p->joins[i].fd = open(p->joins[i].path, O_RDONLY | O_CLOEXEC)) < 0) return -1;
+  }
+  for (int pass = 0; pass < 2; pass++)
+    for (size_t i = 0; i < p->njoins; i++) {
+      int is_user = p->joins[i].type == CLONE_NEWUSER;
+      if (is_user != (pass == 0)) continue;
+      *bad = p->joins[i].path;
+      if (setns(p->joins[i].fd, (int)p->joins[i].type) < 0) return -1;
+      close(p->joins[i].fd);
+    }
+  return 0;
+}
+
+static pid_t clone_child(struct ctx *c) {
+  /* clone() cannot say CLONE_NEWTIME; unshare makes our children join one */
+  if ((c->plan.clone_flags & CLONE_NEWTIME) && unshare(CLONE_NEWTIME) < 0) return -1;
+  struct clone_args args = {
+    .flags = c->plan.clone_flags & ~(uint64_t)CLONE_NEWTIME,
+    .exit_signal = SIGCHLD,
+  };
+  return (pid_t)syscall(SYS_clone3, &args, sizeof args);
+}
+
+/* abort: nothing of the container may outlive a create that did not finish */
+static void remove_state_dir(struct ctx *c) {
+  int fd = dup(c->state_dirfd);
+  DIR *d = fd < 0 ? NULL : fdopendir(fd);
+  for (struct dirent *e; d && (e = readdir(d));)
+    if (strcmp(e->d_name, ".") && strcmp(e->d_name, ".."))
+      unlinkat(c->state_dirfd, e->d_name, 0);
+  if (d) closedir(d);
+  rmdir(c->plan.state_dir);
+}
+
+static int status_code(int status) {
+  if (WIFSIGNALED(status)) return 128 + WTERMSIG(status);
+  return WEXITSTATUS(status);
+}
+
+/* after PID: wait for COMMIT; EOF means runts gave up or died */
+static int supervise(struct ctx *c, pid_t child) {
+  uint32_t type = 0, len;
+  char *buf;
+  int r = frame_recv(c->ctl, &type, &buf, &len);
+  if (r < 0 || type != MSG_COMMIT) {
+    kill(child, SIGKILL);
+    waitpid(child, NULL, 0);
+    remove_state_dir(c);
+    return 1;
+  }
+  if (!(c->plan.flags & FLAG_WAIT)) return 0;
+  /* run in the foreground: runts forwards signals to the container; a ^C on
+   * the terminal must not take us away before we report the status */
+  signal(SIGINT, SIG_IGN); signal(SIGTERM, SIG_IGN);
+  signal(SIGHUP, SIG_IGN); signal(SIGQUIT, SIG_IGN);
+  int status;
+  while (waitpid(child, &status, 0) < 0)
+    if (errno != EINTR) return 255;
+  return status_code(status);
+}
+
+static _Noreturn void die(struct ctx *c, uint32_t step, const char *detail) {
+  report_error(c->ctl, step, errno, 0, detail);
+  if (c->state_dirfd >= 0 && step >= STEP_EXEC_SOCKET) unlinkat(c->state_dirfd, "exec.sock", 0);
+  _exit(1);
+}
+
+int main(int argc, char **argv, char **envp) {
+  struct ctx c = { .state_dirfd = -1, .listener = -1 };
+  reset_signals();
+  if (argc < 2) return 2;
+  c.preserve = atoi(argv[1]);
+  c.ctl = 3 + c.preserve;
+  c.sync = c.ctl + 1;
+  if (ensure_sealed_copy(argv, envp) < 0) die(&c, STEP_DECODE, "sealed copy of runts-init");
+  if (read_plan(&c) < 0) { errno = EINVAL; die(&c, STEP_DECODE, "plan"); }
+  const char *bad = c.plan.state_dir;
+  c.state_dirfd = open(bad, O_PATH | O_DIRECTORY | O_CLOEXEC);
+  if (c.state_dirfd < 0 || bind_exec_socket(&c) < 0) die(&c, STEP_EXEC_SOCKET, bad);
+  if (join_namespaces(&c, &bad) < 0) die(&c, STEP_JOIN_NS, bad);
+  pid_t child = clone_child(&c);
+  if (child < 0) die(&c, STEP_CLONE, "clone3");
+  if (child == 0) _exit(child_main(&c));
+  close(c.sync);
+  close(c.listener);
+  uint32_t pid = (uint32_t)child;
+  if (frame_send(c.ctl, MSG_PID, &pid, 4) < 0) { errno = EPIPE; }
+  return supervise(&c, child);
+}

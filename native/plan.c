@@ -1,0 +1,109 @@
+/* plan.c: decode the launch plan (format in protocol.h, encoder in
+ * src/native/wire.ts). Runs in P before clone, so the child only reads
+ * memory. Strings point into the received buffer, which is never freed. */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include "runts.h"
+
+struct cursor { char *p; size_t left; };
+
+static int take(struct cursor *c, void *out, size_t n) {
+  if (c->left < n) return -1;
+  memcpy(out, c->p, n);
+  c->p += n; c->left -= n;
+  return 0;
+}
+
+static const char *take_str(struct cursor *c) {
+  char *end = memchr(c->p, '\0', c->left);
+  if (!end) return NULL;
+  const char *s = c->p;
+  c->left -= (size_t)(end - c->p) + 1;
+  c->p = end + 1;
+  return s;
+}
+
+/* grow an array by one element; arrays are small (tens of entries) */
+static void *push(void *arr, size_t *n, size_t size) {
+  char *a = realloc(arr, (*n + 2) * size);
+  if (!a) return NULL;
+  memset(a + (*n + 1) * size, 0, size); /* keep a NULL terminator */
+  (*n)++;
+  return a;
+}
+
+static uint64_t u64_of(struct cursor *c) { uint64_t v = 0; take(c, &v, 8); return v; }
+
+static int decode_mount(struct plan *p, struct cursor *c) {
+  struct mount_op m = {0};
+  uint32_t zero;
+  if (take(c, &m.kind, 4) || take(c, &zero, 4) || take(c, &m.flags, 8) || take(c, &m.propagation, 8)) return -1;
+  if (!(m.source = take_str(c)) || !(m.dest = take_str(c)) || !(m.type = take_str(c)) || !(m.data = take_str(c))) return -1;
+  if (!(p->mounts = push(p->mounts, &p->nmounts, sizeof m))) return -1;
+  p->mounts[p->nmounts - 1] = m;
+  return 0;
+}
+
+static int decode_join(struct plan *p, struct cursor *c) {
+  struct join_ns j = { .fd = -1 };
+  j.type = u64_of(c);
+  if (!(j.path = take_str(c))) return -1;
+  if (!(p->joins = push(p->joins, &p->njoins, sizeof j))) return -1;
+  p->joins[p->njoins - 1] = j;
+  return 0;
+}
+
+static int push_str(char ***arr, size_t *n, struct cursor *c) {
+  const char *s = take_str(c);
+  if (!s || !(*arr = push(*arr, n, sizeof(char *)))) return -1;
+  (*arr)[*n - 1] = (char *)s;
+  return 0;
+}
+
+static int push_u64(uint64_t **arr, size_t *n, struct cursor *c) {
+  if (!(*arr = push(*arr, n, sizeof(uint64_t)))) return -1;
+  (*arr)[*n - 1] = u64_of(c);
+  return 0;
+}
+
+static int decode_record(struct plan *p, uint16_t tag, struct cursor *c) {
+  switch (tag) {
+  case TAG_ROOTFS: return (p->rootfs = take_str(c)) ? 0 : -1;
+  case TAG_STATE_DIR: return (p->state_dir = take_str(c)) ? 0 : -1;
+  case TAG_CLONE_FLAGS: p->clone_flags = u64_of(c); return 0;
+  case TAG_JOIN_NS: return decode_join(p, c);
+  case TAG_MOUNT: return decode_mount(p, c);
+  case TAG_ROOT_PROPAGATION: p->root_propagation = u64_of(c); return 0;
+  case TAG_ROOT_READONLY: p->root_readonly = (int)u64_of(c); return 0;
+  case TAG_NO_PIVOT: p->no_pivot = (int)u64_of(c); return 0;
+  case TAG_HOSTNAME: p->has_hostname = 1; return (p->hostname = take_str(c)) ? 0 : -1;
+  case TAG_DOMAINNAME: p->has_domainname = 1; return (p->domainname = take_str(c)) ? 0 : -1;
+  case TAG_CWD: return (p->cwd = take_str(c)) ? 0 : -1;
+  case TAG_UID: p->uid = u64_of(c); return 0;
+  case TAG_GID: p->gid = u64_of(c); return 0;
+  case TAG_GROUP: return push_u64(&p->groups, &p->ngroups, c);
+  case TAG_UMASK: p->has_umask = 1; p->umask = u64_of(c); return 0;
+  case TAG_ARG: return push_str(&p->argv, &p->nargs, c);
+  case TAG_ENV: return push_str(&p->envp, &p->nenv, c);
+  case TAG_FLAGS: p->flags = u64_of(c); return 0;
+  default: return 0; /* unknown tags are skipped: the ABI number guards meaning */
+  }
+}
+
+int plan_decode(struct plan *p, char *buf, size_t len) {
+  struct cursor c = { buf, len };
+  uint32_t magic = 0, abi = 0;
+  memset(p, 0, sizeof *p);
+  if (take(&c, &magic, 4) || take(&c, &abi, 4) || magic != RUNTS_MAGIC || abi != RUNTS_ABI) return -1;
+  while (c.left > 0) {
+    uint16_t tag, zero; uint32_t n;
+    if (take(&c, &tag, 2) || take(&c, &zero, 2) || take(&c, &n, 4) || n > c.left) return -1;
+    struct cursor rec = { c.p, n };
+    if (decode_record(p, tag, &rec) < 0) return -1;
+    c.p += n; c.left -= n;
+  }
+  if (!p->rootfs || !p->state_dir || !p->cwd || p->nargs == 0) return -1;
+  if (!p->envp && !(p->envp = calloc(1, sizeof(char *)))) return -1;
+  return 0;
+}

@@ -1,0 +1,126 @@
+/*
+ * protocol.h: the C half of the TypeScript <-> C boundary.
+ *
+ * The TypeScript half is src/native/wire.ts; the two files define the same
+ * numbers and MUST change together. Bump RUNTS_ABI on any change: the init
+ * refuses a plan whose ABI it does not know.
+ *
+ * Processes
+ *   runts (node)  --spawn-->  runts-init "P" (this program, re-executed from a
+ *   sealed memfd)  --clone3-->  container init "C" (same program, never execs
+ *   anything but the container's process).
+ *
+ * File descriptors in P at start (set up by src/runtime/launch.ts):
+ *   0..2           the container's stdio, passed through untouched
+ *   3..3+N-1       --preserve-fds / LISTEN_FDS, passed to the container as is
+ *   3+N            ctl socket  (P <-> runts)
+ *   3+N+1          sync socket (C <-> runts)
+ *   N is argv[1] ("runts-init N").
+ *
+ * Frames (both sockets, both directions): u32 type, u32 length, payload.
+ * Integers are little-endian (the byte order of every arch we build for).
+ *
+ * Sequence (create):
+ *   runts -> P  PLAN(plan bytes)        P decodes everything before clone
+ *   P           joins namespaces by path, binds <state>/exec.sock, clone3
+ *   P -> runts  PID(u32 host pid of C)
+ *   C -> runts  IDMAP_REQ               only with a new user namespace
+ *   runts -> C  IDMAP_ACK               after writing /proc/PID/{uid,gid}_map
+ *   C           mounts, pivot_root, hostname, creds, executable lookup
+ *   C -> runts  READY  or  ERROR(u32 step, i32 errno, u32 index, detail)
+ *   runts       records state.json, writes --pid-file
+ *   runts -> P  COMMIT                  P exits 0 (or, with FLAG_WAIT, waits
+ *                                       for C and exits with its status)
+ *   EOF on ctl before COMMIT = abort: P kills C, removes the state dir, exits 1.
+ *
+ * start: `runts start` connects to <state>/exec.sock; C accepts, closes every
+ * fd but 0..2+N and the connection (which is close-on-exec) and execs. EOF on
+ * the connection means execve succeeded; an ERROR frame means it did not.
+ */
+#ifndef RUNTS_PROTOCOL_H
+#define RUNTS_PROTOCOL_H
+
+#define RUNTS_ABI 1
+#define RUNTS_MAGIC 0x53544e52u /* "RNTS" little-endian */
+
+/* frame types */
+enum msg_type {
+  MSG_PLAN = 1,
+  MSG_COMMIT = 2,
+  MSG_PID = 3,
+  MSG_IDMAP_REQ = 10,
+  MSG_IDMAP_ACK = 11,
+  MSG_READY = 12,
+  MSG_ERROR = 13,
+};
+
+/*
+ * Plan: u32 magic, u32 abi, then records: u16 tag, u16 zero, u32 length,
+ * payload. Strings are NUL-terminated (length counts the NUL); u64 are 8 bytes.
+ */
+enum plan_tag {
+  TAG_ROOTFS = 1,        /* str: absolute host path of the rootfs */
+  TAG_STATE_DIR = 2,     /* str: the container's state dir */
+  TAG_CLONE_FLAGS = 3,   /* u64: CLONE_NEW* to create */
+  TAG_JOIN_NS = 4,       /* u64 CLONE_NEW* type, str path; in join order */
+  TAG_MOUNT = 5,         /* u32 kind, u32 zero, u64 flags, u64 propagation,
+                            str source, str destination, str type, str data */
+  TAG_ROOT_PROPAGATION = 6, /* u64 MS_* flags for "/" */
+  TAG_ROOT_READONLY = 7, /* u64 1 */
+  TAG_NO_PIVOT = 8,      /* u64 1 */
+  TAG_HOSTNAME = 9,      /* str */
+  TAG_DOMAINNAME = 10,   /* str */
+  TAG_CWD = 11,          /* str */
+  TAG_UID = 12,          /* u64 */
+  TAG_GID = 13,          /* u64 */
+  TAG_GROUP = 14,        /* u64, repeated: additional gids */
+  TAG_UMASK = 15,        /* u64 */
+  TAG_ARG = 16,          /* str, repeated */
+  TAG_ENV = 17,          /* str, repeated */
+  TAG_FLAGS = 18,        /* u64 FLAG_* */
+};
+
+enum mount_kind {
+  MOUNT_FS = 1,      /* mount(source, dest, type, flags, data) */
+  MOUNT_BIND = 2,    /* bind a host path (dir or file), then remount flags */
+  MOUNT_SYMLINK = 3, /* symlink(source, dest) inside the rootfs */
+  MOUNT_REMOUNT = 4, /* remount dest with flags (a tmpfs made read-only) */
+};
+
+enum plan_flag {
+  FLAG_WAIT = 1,     /* P waits for C after COMMIT (run in the foreground) */
+  FLAG_NO_SETSID = 2,
+};
+
+/* Steps named in ERROR frames; wire.ts has the same list with words. */
+enum step {
+  STEP_DECODE = 1,
+  STEP_JOIN_NS = 2,
+  STEP_EXEC_SOCKET = 3,
+  STEP_CLONE = 4,
+  STEP_IDMAP = 5,
+  STEP_SETSID = 6,
+  STEP_ROOT_PROPAGATION = 7,
+  STEP_BIND_ROOTFS = 8,
+  STEP_MOUNT_TARGET = 9,
+  STEP_MOUNT = 10,
+  STEP_MOUNT_REMOUNT = 11,
+  STEP_MOUNT_PROPAGATION = 12,
+  STEP_SYMLINK = 13,
+  STEP_PIVOT_ROOT = 14,
+  STEP_NO_PIVOT = 15,
+  STEP_ROOT_READONLY = 16,
+  STEP_HOSTNAME = 17,
+  STEP_DOMAINNAME = 18,
+  STEP_SETGROUPS = 19,
+  STEP_SETGID = 20,
+  STEP_SETUID = 21,
+  STEP_CWD = 22,
+  STEP_LOOKUP = 23,
+  STEP_SYNC = 24,
+  STEP_ACCEPT = 25,
+  STEP_EXEC = 26,
+  STEP_CLOSE_FDS = 27,
+};
+
+#endif

@@ -1,0 +1,65 @@
+/* sync.c: frames on the ctl and sync sockets (format in protocol.h; the
+ * TypeScript reader is src/native/wire.ts). */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+#include "runts.h"
+
+static int write_all(int fd, const void *buf, size_t n) {
+  const char *p = buf;
+  while (n > 0) {
+    ssize_t w = send(fd, p, n, MSG_NOSIGNAL);
+    if (w < 0 && errno == EINTR) continue;
+    if (w <= 0) return -1;
+    p += w; n -= (size_t)w;
+  }
+  return 0;
+}
+
+static int read_all(int fd, void *buf, size_t n) {
+  char *p = buf;
+  while (n > 0) {
+    ssize_t r = read(fd, p, n);
+    if (r < 0 && errno == EINTR) continue;
+    if (r <= 0) return -1; /* EOF: the peer is gone */
+    p += r; n -= (size_t)r;
+  }
+  return 0;
+}
+
+int frame_send(int fd, uint32_t type, const void *payload, uint32_t len) {
+  char head[8];
+  memcpy(head, &type, 4);
+  memcpy(head + 4, &len, 4);
+  if (write_all(fd, head, 8) < 0) return -1;
+  return len ? write_all(fd, payload, len) : 0;
+}
+
+/* a plan is a few KiB; refuse anything absurd rather than allocate it */
+#define FRAME_MAX (16u << 20)
+
+int frame_recv(int fd, uint32_t *type, char **payload, uint32_t *len) {
+  char head[8];
+  if (read_all(fd, head, 8) < 0) return -1;
+  memcpy(type, head, 4);
+  memcpy(len, head + 4, 4);
+  if (*len > FRAME_MAX) return -1;
+  *payload = malloc(*len + 1);
+  if (!*payload) return -1;
+  (*payload)[*len] = '\0';
+  return *len ? read_all(fd, *payload, *len) : 0;
+}
+
+/* ERROR payload: u32 step, i32 errno, u32 index, detail (not NUL-terminated) */
+void report_error(int fd, uint32_t step, int err, uint32_t index, const char *detail) {
+  size_t dlen = detail ? strnlen(detail, 4096) : 0;
+  char buf[12 + 4096];
+  int32_t e = err;
+  memcpy(buf, &step, 4);
+  memcpy(buf + 4, &e, 4);
+  memcpy(buf + 8, &index, 4);
+  if (dlen) memcpy(buf + 12, detail, dlen);
+  frame_send(fd, MSG_ERROR, buf, (uint32_t)(12 + dlen));
+}

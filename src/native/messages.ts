@@ -1,0 +1,48 @@
+/**
+ * messages.ts: the C side reports facts ({step, errno, index, detail}, see
+ * wire.ts); here they become sentences that say which step, which syscall,
+ * which path and which config.json entry.
+ */
+import { getSystemErrorMap } from "node:util";
+import type { InitPlan } from "../plan/plan.js";
+import { Step, StepId, type InitFailure } from "./wire.js";
+
+/** strerror as libuv words it: "no such file or directory" */
+export function errnoText(errno: number): string {
+  return getSystemErrorMap().get(-errno)?.[1] ?? `errno ${errno}`;
+}
+
+export function describeFailure(f: InitFailure, plan?: InitPlan): string {
+  const cause = errnoText(f.errno);
+  switch (f.step) {
+    case StepId.LOOKUP: return lookupMessage(f, cause);
+    case StepId.EXEC: return `exec \`${f.detail}\`: ${cause}`;
+    case StepId.MOUNT_TARGET: case StepId.MOUNT: case StepId.MOUNT_REMOUNT:
+    case StepId.MOUNT_PROPAGATION: case StepId.SYMLINK:
+      return mountMessage(f, plan, cause);
+    default: {
+      const subject = f.detail ? ` \`${f.detail}\`` : "";
+      return `${Step[f.step] ?? `step ${f.step}`}${subject}: ${cause}`;
+    }
+  }
+}
+
+/** exact words clients map to exit codes 127/126 (CONTRACT.md "Errors") */
+function lookupMessage(f: InitFailure, cause: string): string {
+  if (f.index === 1 && f.errno !== 13) return `exec: "${f.detail}": executable file not found in $PATH`;
+  if (f.index === 1) return `exec: "${f.detail}": permission denied`;
+  return `exec: "${f.detail}": stat ${f.detail}: ${cause}`;
+}
+
+function mountMessage(f: InitFailure, plan: InitPlan | undefined, cause: string): string {
+  const m = plan?.mounts[f.index];
+  if (!m) return `${Step[f.step]} \`${f.detail}\`: ${cause}`;
+  const where = m.origin === undefined ? "" : ` (config.json /mounts/${m.origin})`;
+  switch (f.step) {
+    case StepId.MOUNT_TARGET: return `create mount point \`${m.destination}\` in the rootfs${where}: ${cause}`;
+    case StepId.SYMLINK: return `symlink \`${m.destination}\` -> \`${m.source}\`: ${cause}`;
+    case StepId.MOUNT_REMOUNT: return `remount \`${m.destination}\` with its options${where}: ${cause}`;
+    case StepId.MOUNT_PROPAGATION: return `set propagation of \`${m.destination}\`${where}: ${cause}`;
+    default: return `mount \`${m.source}\` on \`${m.destination}\`${m.type ? ` (${m.type})` : ""}${where}: ${cause}`;
+  }
+}

@@ -1,0 +1,114 @@
+/**
+ * mounts.ts: config.json `mounts` → the plan's mount operations. Pure.
+ * Options become flags, propagation and data through the tables in
+ * tables.ts; a `cgroup` mount on a v1 or hybrid host becomes a tmpfs with a
+ * bind of each hierarchy, as runc does; a tmpfs /dev gets the default
+ * devices bound from the host and the usual links.
+ */
+import path from "node:path";
+import type { Mount, Spec } from "../spec/types.js";
+import type { HostFacts, MountOp } from "./plan.js";
+import { CLONE_FLAGS, IGNORED_OPTIONS, MOUNT_FLAGS, MS, PROPAGATION, UNSUPPORTED_OPTIONS } from "./tables.js";
+
+/** one cgroup hierarchy of the host, and where our process sits in it */
+export interface CgroupHierarchy {
+  version: 1 | 2;
+  /** where the hierarchy is mounted on the host, e.g. /sys/fs/cgroup/memory */
+  mountpoint: string;
+  /** our cgroup inside it, from /proc/self/cgroup, relative to its root */
+  path: string;
+}
+
+export interface CgroupFacts { hierarchies: CgroupHierarchy[] }
+
+export class PlanError extends Error {
+  constructor(readonly jsonPath: string, message: string) {
+    super(`config.json: ${jsonPath}: ${message}`);
+  }
+}
+
+export function planMounts(spec: Spec, host: HostFacts, cloneFlags: number): MountOp[] {
+  const ops: MountOp[] = [];
+  (spec.mounts ?? []).forEach((m, i) => {
+    const op = mountOp(m, i);
+    if (m.type === "cgroup" || m.type === "cgroup2") ops.push(...cgroupMount(op, host, cloneFlags));
+    else ops.push(op);
+  });
+  return [...ops, ...defaultDevices(spec)];
+}
+
+/** options → flags, propagation and the data string, left to right as mount(8) */
+export function mountOp(m: Mount, index: number): MountOp {
+  let flags = 0;
+  let propagation = 0;
+  const data: string[] = [];
+  (m.options ?? []).forEach((opt, k) => {
+    const known = MOUNT_FLAGS[opt];
+    if (known) flags = known.clear ? flags & ~known.flag : flags | known.flag;
+    else if (PROPAGATION[opt] !== undefined) propagation |= PROPAGATION[opt];
+    else if (UNSUPPORTED_OPTIONS.has(opt))
+      throw new PlanError(`/mounts/${index}/options/${k}`, `mount option \`${opt}\` is not supported yet`);
+    else if (!IGNORED_OPTIONS.has(opt)) data.push(opt);
+  });
+  const bind = m.type === "bind" || (flags & MS.BIND) !== 0;
+  return {
+    kind: bind ? "bind" : "fs",
+    source: bind ? m.source ?? "" : m.source ?? m.type ?? "none",
+    destination: path.posix.resolve("/", m.destination),
+    type: m.type ?? "",
+    flags: bind ? flags | MS.BIND : flags,
+    propagation,
+    data: data.join(","),
+    origin: index,
+  };
+}
+
+/**
+ * v1 and hybrid hosts: a tmpfs holding one read-only (or as asked) bind of
+ * our cgroup in each hierarchy, then the tmpfs itself remounted with the
+ * mount's flags (runc's mountCgroupV1). v2 with a cgroup namespace: cgroup2
+ * itself; without one, a bind of our cgroup so the host's tree stays hidden.
+ */
+function cgroupMount(op: MountOp, host: HostFacts, cloneFlags: number): MountOp[] {
+  const all = host.cgroups?.hierarchies ?? [];
+  const v1 = all.filter((h) => h.version === 1);
+  const base = { propagation: 0, data: "", origin: op.origin, type: "" };
+  if (v1.length === 0) {
+    const v2 = all.find((h) => h.version === 2);
+    if ((cloneFlags & CLONE_FLAGS.cgroup) !== 0 || !v2)
+      return [{ ...op, kind: "fs", type: "cgroup2", source: "cgroup2", data: "" }];
+    return [{ ...base, kind: "bind", source: path.posix.join(v2.mountpoint, v2.path), destination: op.destination, flags: MS.BIND | MS.REC | op.flags }];
+  }
+  const tmpfsFlags = MS.NOSUID | MS.NODEV | MS.NOEXEC;
+  const ops: MountOp[] = [{ ...base, kind: "fs", type: "tmpfs", source: "tmpfs", destination: op.destination, flags: tmpfsFlags, data: "mode=755", propagation: op.propagation }];
+  for (const h of all) {
+    const destination = path.posix.join(op.destination, path.posix.basename(h.mountpoint));
+    ops.push({ ...base, kind: "bind", source: path.posix.join(h.mountpoint, h.path), destination, flags: MS.BIND | MS.REC | (op.flags & ~MS.BIND) });
+  }
+  if (op.flags & MS.RDONLY)
+    ops.push({ ...base, kind: "remount", source: "", destination: op.destination, flags: tmpfsFlags | MS.RDONLY });
+  return ops;
+}
+
+/** runc's default devices and links for a tmpfs /dev (libcontainer/specconv) */
+const DEVICES = ["null", "zero", "full", "random", "urandom", "tty"];
+const LINKS: Array<[string, string]> = [
+  ["/proc/self/fd", "/dev/fd"],
+  ["/proc/self/fd/0", "/dev/stdin"],
+  ["/proc/self/fd/1", "/dev/stdout"],
+  ["/proc/self/fd/2", "/dev/stderr"],
+];
+
+function defaultDevices(spec: Spec): MountOp[] {
+  const mounts = spec.mounts ?? [];
+  const dests = new Set(mounts.map((m) => path.posix.resolve("/", m.destination)));
+  if (!dests.has("/dev")) return [];
+  const base = { type: "", propagation: 0, data: "" };
+  const ops: MountOp[] = DEVICES.filter((d) => !dests.has(`/dev/${d}`)).map((d) => ({
+    ...base, kind: "bind" as const, source: `/dev/${d}`, destination: `/dev/${d}`, flags: MS.BIND,
+  }));
+  const links = dests.has("/dev/pts") ? [...LINKS, ["pts/ptmx", "/dev/ptmx"] as [string, string]] : LINKS;
+  for (const [target, link] of links)
+    ops.push({ ...base, kind: "symlink", source: target, destination: link, flags: 0 });
+  return ops;
+}

@@ -1,0 +1,112 @@
+/**
+ * create.ts: config.json → validated spec → plan → a container whose init is
+ * set up and blocked until `start`. Order matters: everything that can be
+ * refused is refused before the state dir exists; from the state dir on,
+ * any failure removes all of it (the init itself does so if runts dies).
+ */
+import { fstatSync, renameSync, writeFileSync } from "node:fs";
+import path from "node:path";
+import type { Host } from "../host/host.js";
+import type { ContainerRecord } from "../host/state.js";
+import { readCgroupFacts } from "../host/cgroups.js";
+import { encodePlan } from "../native/wire.js";
+import { planInit, type HostFacts, type InitPlan } from "../plan/plan.js";
+import type { Spec } from "../spec/types.js";
+import { loadSpec } from "./bundle.js";
+import { RuntimeError, describe } from "./errors.js";
+import { launch, type Launched } from "./launch.js";
+
+export interface CreateOptions {
+  id: string;
+  bundle: string;
+  pidFile?: string;
+  consoleSocket?: string;
+  noPivot: boolean;
+  preserveFds: number;
+  /** `run` without --detach: the init's parent waits for the container */
+  foreground?: boolean;
+}
+
+export interface Created { record: ContainerRecord; launched: Launched }
+
+export async function create(host: Host, opts: CreateOptions): Promise<Created> {
+  const bundle = path.resolve(opts.bundle);
+  const spec = loadSpec(bundle);
+  checkTerminal(spec, opts);
+  const extraFds = inheritedFds(opts.preserveFds);
+  const plan = planInit({
+    spec, bundle, stateDir: host.store.dir(opts.id), noPivot: opts.noPivot,
+    foreground: opts.foreground === true, host: hostFacts(spec),
+  });
+  addListenFds(plan, extraFds.listen);
+  encodePlan(plan); // refuses NUL bytes now, before the host changes
+  const dir = host.store.reserve(opts.id);
+  let launched: Launched | undefined;
+  try {
+    launched = await launch(plan, { preserveFds: extraFds.total });
+    const record = recordOf(host, opts.id, bundle, plan, spec, launched.pid, dir);
+    host.store.write(record);
+    if (opts.pidFile) writePidFile(opts.pidFile, launched.pid);
+    launched.commit();
+    if (!opts.foreground && (await launched.exited) !== 0)
+      throw new RuntimeError("unable to start container process: runts-init did not confirm the state");
+    return { record, launched };
+  } catch (err) {
+    await launched?.abort();
+    host.store.remove(opts.id);
+    throw err;
+  }
+}
+
+/** terminals arrive with console sockets (issue 5); until then refuse clearly, with runc's words */
+function checkTerminal(spec: Spec, opts: CreateOptions): void {
+  if (opts.consoleSocket) throw new RuntimeError("`--console-socket`: terminals are not supported yet");
+  if (spec.process?.terminal)
+    throw new RuntimeError("cannot allocate tty if runts will detach without setting console socket (config.json /process/terminal)");
+}
+
+/** LISTEN_FDS (socket activation) come first, then --preserve-fds, as runc */
+function inheritedFds(preserve: number): { listen: number; total: number } {
+  const listen = Number.parseInt(process.env.LISTEN_FDS ?? "", 10) || 0;
+  const total = listen + preserve;
+  for (let fd = 3; fd < 3 + total; fd++) {
+    try {
+      fstatSync(fd);
+    } catch {
+      throw new RuntimeError(`\`--preserve-fds\`: fd ${fd} is not open`);
+    }
+  }
+  return { listen, total };
+}
+
+function addListenFds(plan: InitPlan, listen: number): void {
+  if (listen > 0) plan.env.push(`LISTEN_FDS=${listen}`, "LISTEN_PID=1");
+}
+
+/** cgroup facts only when a cgroup mount needs them: no I/O the config does not ask for */
+function hostFacts(spec: Spec): HostFacts {
+  const wants = (spec.mounts ?? []).some((m) => m.type === "cgroup" || m.type === "cgroup2");
+  return wants ? { cgroups: readCgroupFacts() } : {};
+}
+
+function recordOf(host: Host, id: string, bundle: string, plan: InitPlan, spec: Spec, pid: number, dir: string): ContainerRecord {
+  const pidStartTime = host.proc.startTime(pid);
+  if (pidStartTime === null) throw new RuntimeError("unable to start container process: container init exited during setup");
+  return {
+    ociVersion: spec.ociVersion, id, pid, pidStartTime, bundle, rootfs: plan.rootfs,
+    created: host.now().toISOString(), owner: "", annotations: spec.annotations ?? {},
+    execSocket: path.join(dir, "exec.sock"),
+  };
+}
+
+/** the bare pid, no newline (containerd parses it untrimmed), renamed into place */
+export function writePidFile(file: string, pid: number): void {
+  const target = path.resolve(file);
+  const tmp = path.join(path.dirname(target), `.${path.basename(target)}.${process.pid}.tmp`);
+  try {
+    writeFileSync(tmp, String(pid), { mode: 0o644 });
+    renameSync(tmp, target);
+  } catch (err) {
+    throw new RuntimeError(`write pid file: ${describe(err)}`, { cause: err });
+  }
+}

@@ -1,0 +1,129 @@
+/**
+ * launch.ts: starts runts-init (native/main.c) and answers it, per the
+ * sequence in native/protocol.h and src/native/wire.ts:
+ *   PLAN → PID → [IDMAP_REQ → IDMAP_ACK] → READY | ERROR → COMMIT.
+ * Node spawns the init as a new program (fork + exec in libuv), so no
+ * JavaScript ever runs in the container's process.
+ */
+import { spawn, type ChildProcess, type StdioOptions } from "node:child_process";
+import { existsSync, writeFileSync } from "node:fs";
+import type { Socket } from "node:net";
+import { constants } from "node:os";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import { describeFailure } from "../native/messages.js";
+import { decodeFailure, encodePlan, frame, FrameReader, Msg, type Frame } from "../native/wire.js";
+import { needsIdMaps, type IdMap, type InitPlan } from "../plan/plan.js";
+import { RuntimeError, describe } from "./errors.js";
+
+export interface Launched {
+  /** host pid of the container's init, blocked until `start` */
+  pid: number;
+  /** tell the init runts recorded the state; it may now go on alone */
+  commit(): void;
+  /** give up: the init kills the container and removes the state dir */
+  abort(): Promise<void>;
+  /** runts-init's exit status: 0 after COMMIT, or the container's with FLAG_WAIT */
+  exited: Promise<number>;
+}
+
+export interface LaunchOptions { preserveFds: number }
+
+/** build/Release/runts-init from the package root, found by walking up */
+export function initBinary(): string {
+  if (process.env.RUNTS_INIT) return process.env.RUNTS_INIT;
+  let dir = path.dirname(fileURLToPath(import.meta.url));
+  while (!existsSync(path.join(dir, "package.json")) && dir !== "/") dir = path.dirname(dir);
+  return path.join(dir, "build", "Release", "runts-init");
+}
+
+export function launch(plan: InitPlan, opts: LaunchOptions): Promise<Launched> {
+  const n = opts.preserveFds;
+  const stdio: StdioOptions = [0, 1, 2, ...Array.from({ length: n }, (_, i) => 3 + i), "pipe", "pipe"];
+  // detached: runts-init gets its own session, so a ^C meant for runts (run
+  // in the foreground forwards it to the container) does not reach it
+  const child = spawn(initBinary(), [String(n)], { stdio, detached: true, env: {}, argv0: "runts-init" });
+  const ctl = child.stdio[3 + n] as Socket;
+  const sync = child.stdio[4 + n] as Socket;
+  return new Session(plan, child, ctl, sync).run();
+}
+
+class Session {
+  private pid?: number;
+  private failure?: string;
+  private readonly exited: Promise<number>;
+
+  constructor(private plan: InitPlan, child: ChildProcess, private ctl: Socket, private sync: Socket) {
+    this.exited = new Promise((resolve) => {
+      child.on("exit", (code, signal) => resolve(code ?? 128 + signalNumber(signal)));
+      child.on("error", (err) => {
+        this.failure ??= `start runts-init \`${initBinary()}\`: ${describe(err)} (run \`npm run build\`)`;
+        resolve(255);
+      });
+    });
+  }
+
+  run(): Promise<Launched> {
+    return new Promise((resolve, reject) => {
+      const fail = () => reject(new RuntimeError(`unable to start container process: ${this.failure ?? "container init exited during setup"}`));
+      this.read(this.ctl, (f) => this.onCtl(f), () => undefined);
+      // the child gone before READY: close ctl so runts-init cleans up and exits
+      const lost = () => { this.ctl.destroy(); this.exited.then(fail); };
+      this.read(this.sync, (f) => this.onSync(f, () => resolve(this.launched())), lost);
+      this.exited.then(() => { if (this.pid === undefined) fail(); });
+      this.ctl.write(frame(Msg.PLAN, encodePlan(this.plan)));
+    });
+  }
+
+  private read(sock: Socket, onFrame: (f: Frame) => void, onEnd: () => void): void {
+    const reader = new FrameReader();
+    sock.on("data", (chunk: Buffer) => reader.push(chunk).forEach(onFrame));
+    sock.on("close", onEnd);
+    sock.on("error", () => undefined); // EPIPE/ECONNRESET: "close" follows and says it
+  }
+
+  private onCtl(f: Frame): void {
+    if (f.type === Msg.PID) this.pid = f.payload.readUInt32LE(0);
+    if (f.type === Msg.ERROR) this.failure ??= describeFailure(decodeFailure(f.payload), this.plan);
+  }
+
+  private onSync(f: Frame, ready: () => void): void {
+    if (f.type === Msg.IDMAP_REQ) this.writeIdMaps();
+    if (f.type === Msg.ERROR) this.failure ??= describeFailure(decodeFailure(f.payload), this.plan);
+    if (f.type === Msg.READY && this.pid !== undefined) {
+      this.sync.removeAllListeners("close");
+      this.sync.destroy();
+      ready();
+    }
+  }
+
+  /** the child asks, the parent writes, the child goes on */
+  private writeIdMaps(): void {
+    if (!needsIdMaps(this.plan) || this.pid === undefined) return;
+    try {
+      writeFileSync(`/proc/${this.pid}/uid_map`, mapText(this.plan.uidMappings));
+      writeFileSync(`/proc/${this.pid}/gid_map`, mapText(this.plan.gidMappings));
+      this.sync.write(frame(Msg.IDMAP_ACK));
+    } catch (err) {
+      this.failure ??= `write the user namespace id mappings: ${describe(err)}`;
+      this.sync.destroy();
+    }
+  }
+
+  private launched(): Launched {
+    return {
+      pid: this.pid!,
+      commit: () => { this.ctl.end(frame(Msg.COMMIT)); },
+      abort: async () => { this.ctl.destroy(); await this.exited; },
+      exited: this.exited,
+    };
+  }
+}
+
+function mapText(maps: IdMap[]): string {
+  return maps.map((m) => `${m.containerID} ${m.hostID} ${m.size}\n`).join("");
+}
+
+function signalNumber(signal: NodeJS.Signals | null): number {
+  return signal ? constants.signals[signal] ?? 0 : 0;
+}

@@ -1,0 +1,35 @@
+/**
+ * run.ts: create + start; in the foreground, wait for the container and
+ * exit with its status (128+signal when killed), forwarding our signals to
+ * it and deleting it afterwards, as `runc run` does.
+ */
+import type { Host } from "../host/host.js";
+import { create, type CreateOptions } from "./create.js";
+import { start } from "./start.js";
+
+export interface RunOptions extends Omit<CreateOptions, "foreground"> { detach: boolean }
+
+/** what a terminal or a supervisor sends runts, passed on to the container */
+const FORWARDED = ["SIGINT", "SIGTERM", "SIGHUP", "SIGQUIT", "SIGUSR1", "SIGUSR2", "SIGWINCH"] as const;
+
+export async function run(host: Host, opts: RunOptions): Promise<number> {
+  const { launched, record } = await create(host, { ...opts, foreground: !opts.detach });
+  try {
+    await start(host, opts.id);
+  } catch (err) {
+    if (!opts.detach) cleanup(host, opts.id, record.pid);
+    throw err;
+  }
+  if (opts.detach) return 0;
+  const forward = (sig: NodeJS.Signals) => { try { host.kill(record.pid, sig as unknown as number); } catch { /* gone */ } };
+  for (const sig of FORWARDED) process.on(sig, forward);
+  const code = await launched.exited;
+  for (const sig of FORWARDED) process.off(sig, forward);
+  host.store.remove(opts.id);
+  return code;
+}
+
+function cleanup(host: Host, id: string, pid: number): void {
+  try { host.kill(pid, 9); } catch { /* already gone */ }
+  host.store.remove(id);
+}
