@@ -1,0 +1,64 @@
+// A read-only view of /proc/<pid>/stat: enough to tell whether a recorded
+// container init is still the same live process (pids are reused).
+import { readFileSync } from "node:fs";
+import type { ProcView } from "./host.js";
+
+export interface ProcStat {
+  /** Field 3: R, S, D, Z, X, T, ... */
+  state: string;
+  /** Field 22: start time in clock ticks since boot, kept as the decimal string. */
+  startTime: string;
+}
+
+export type Liveness = "alive" | "gone";
+
+/**
+ * Parse one /proc/PID/stat line. Field 2 (comm) is in parentheses and may
+ * itself contain spaces and parentheses, so fields are split after the LAST ')'.
+ */
+export function parseStat(line: string): ProcStat | null {
+  const close = line.lastIndexOf(")");
+  if (close < 0) return null;
+  // After ") " come fields 3.. ; field N is at index N - 3.
+  const fields = line.slice(close + 2).trim().split(" ");
+  const state = fields[0];
+  const startTime = fields[22 - 3];
+  if (!state || !startTime || !/^\d+$/.test(startTime)) return null;
+  return { state, startTime };
+}
+
+/** Alive only when present, not a zombie/dead, and started at the recorded time. */
+export function livenessOf(stat: ProcStat | null, startTime: string): Liveness {
+  if (stat === null || stat.state === "Z" || stat.state === "X") return "gone";
+  return stat.startTime === startTime ? "alive" : "gone";
+}
+
+/** The raw stat line of a pid, or null when there is no such process. */
+export function readStat(pid: number): string | null {
+  // pid 0 and negatives are not processes (and kill(2) would treat them as groups).
+  if (!Number.isSafeInteger(pid) || pid <= 0) return null;
+  try {
+    return readFileSync(`/proc/${pid}/stat`, "utf8");
+  } catch {
+    return null; // ENOENT/ESRCH: the process is gone.
+  }
+}
+
+/**
+ * A ProcView over any source of stat lines: /proc for the real host, a table
+ * of crafted lines for tests. Each call reads afresh: liveness must not be cached.
+ */
+export function procView(read: (pid: number) => string | null): ProcView {
+  const statOf = (pid: number): ProcStat | null => {
+    const line = read(pid);
+    return line === null ? null : parseStat(line);
+  };
+  return {
+    startTime: (pid) => statOf(pid)?.startTime ?? null,
+    processState: (pid) => statOf(pid)?.state ?? null,
+    liveness: (pid, recorded) => livenessOf(statOf(pid), recorded),
+  };
+}
+
+export const realProc: ProcView = procView(readStat);
+export const { startTime, processState, liveness } = realProc;

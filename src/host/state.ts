@@ -1,0 +1,137 @@
+// The state store: one directory per container under --root (default /run/runts).
+//
+//   <root>/               0700, created on first use
+//   <root>/<id>/          0711 (others may traverse to reach the exec socket, as runc's exec.fifo)
+//   <root>/<id>/state.json   the ContainerRecord, replaced atomically
+//
+// A dir without state.json is a container being created: read() returns null
+// for it, which the runtime reports as status "creating".
+import * as fs from "node:fs";
+import { join } from "node:path";
+import type { Store } from "./host.js";
+import { RuntimeError, describe, errnoCode, exists, invalidId, notExist } from "../runtime/errors.js";
+
+export interface ContainerRecord {
+  ociVersion: string;
+  id: string;
+  /** Host pid of the container's init. */
+  pid: number;
+  /** Field 22 of /proc/<pid>/stat when recorded: tells a reused pid apart. */
+  pidStartTime: string;
+  bundle: string;
+  rootfs: string;
+  /** RFC3339 with nanoseconds, like runc: 2026-12-03T20:14:15.725614231Z */
+  created: string;
+  owner: string;
+  annotations: Record<string, string>;
+  /** The socket the waiting init listens on; present on disk while "created". */
+  execSocket: string;
+}
+
+const STATE_FILE = "state.json";
+
+/** runc's id rule: word characters, `+`, `-`, `.`; and not a path of its own (`.`, `..`). */
+export function validateId(id: string): void {
+  if (!/^[\w+\-.]+$/.test(id) || id === "." || id === "..") throw invalidId(id);
+}
+
+export class StateStore implements Store {
+  constructor(readonly root: string) {}
+
+  dir(id: string): string {
+    validateId(id);
+    return join(this.root, id);
+  }
+
+  reserve(id: string): string {
+    const dir = this.dir(id);
+    makeRoot(this.root);
+    try {
+      fs.mkdirSync(dir, { mode: 0o711 });
+    } catch (err) {
+      if (errnoCode(err) === "EEXIST") throw exists(id);
+      throw new RuntimeError(`reserve state dir: ${describe(err)}`, { cause: err });
+    }
+    fs.chmodSync(dir, 0o711); // the umask may have taken bits away
+    return dir;
+  }
+
+  write(record: ContainerRecord): void {
+    const file = join(this.dir(record.id), STATE_FILE);
+    const tmp = `${file}.tmp-${process.pid}`;
+    // write + fsync + rename: a reader sees the old record or the new one, never half.
+    try {
+      writeSynced(tmp, JSON.stringify(record));
+      fs.renameSync(tmp, file);
+    } catch (err) {
+      fs.rmSync(tmp, { force: true });
+      throw new RuntimeError(`write state of \`${record.id}\`: ${describe(err)}`, { cause: err });
+    }
+  }
+
+  read(id: string): ContainerRecord | null {
+    const dir = this.dir(id);
+    let text: string;
+    try {
+      text = fs.readFileSync(join(dir, STATE_FILE), "utf8");
+    } catch (err) {
+      if (errnoCode(err) !== "ENOENT") throw new RuntimeError(`read state: ${describe(err)}`, { cause: err });
+      if (!isDir(dir)) throw notExist(id);
+      return null; // reserved, state not written yet: "creating"
+    }
+    return parseRecord(id, text);
+  }
+
+  remove(id: string): void {
+    fs.rmSync(this.dir(id), { recursive: true, force: true });
+  }
+
+  list(): string[] {
+    let names: fs.Dirent[];
+    try {
+      names = fs.readdirSync(this.root, { withFileTypes: true });
+    } catch (err) {
+      if (errnoCode(err) === "ENOENT") return []; // nothing was ever created here
+      throw new RuntimeError(`list \`${this.root}\`: ${describe(err)}`, { cause: err });
+    }
+    return names.filter((d) => d.isDirectory() && isValidId(d.name)).map((d) => d.name).sort();
+  }
+}
+
+function writeSynced(path: string, text: string): void {
+  const fd = fs.openSync(path, "w", 0o600);
+  try {
+    fs.writeFileSync(fd, text);
+    fs.fsyncSync(fd);
+  } finally {
+    fs.closeSync(fd);
+  }
+}
+
+function makeRoot(root: string): void {
+  // Only the new directories get 0700; an existing root keeps the mode its owner chose.
+  fs.mkdirSync(root, { recursive: true, mode: 0o700 });
+}
+
+function isDir(path: string): boolean {
+  return fs.statSync(path, { throwIfNoEntry: false })?.isDirectory() ?? false;
+}
+
+function isValidId(id: string): boolean {
+  try {
+    validateId(id);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+function parseRecord(id: string, text: string): ContainerRecord {
+  try {
+    const record = JSON.parse(text) as ContainerRecord;
+    if (typeof record !== "object" || record === null || record.id !== id) throw new Error("not a record of this container");
+    return record;
+  } catch (err) {
+    throw new RuntimeError(`read state of \`${id}\`: ${(err as Error).message}`, { cause: err });
+  }
+}
