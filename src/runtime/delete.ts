@@ -1,0 +1,47 @@
+import type { Host } from "../host/host.js";
+import { validateId, type ContainerRecord } from "../host/state.js";
+import { RuntimeError, isKind, notStopped } from "./errors.js";
+import { signalIfAlive } from "./kill.js";
+import { statusOf } from "./status.js";
+
+export interface DeleteOptions {
+  /** Kill a running container first (SIGKILL); an unknown id is then not an error. */
+  force?: boolean;
+}
+
+const SIGKILL = 9;
+const POLL_MS = 10;
+const WAIT_MS = 5000;
+
+/** `delete [--force] ID`, following runc's delete.go case by case. */
+export async function deleteContainer(host: Host, id: string, options: DeleteOptions = {}): Promise<void> {
+  validateId(id);
+  const record = readOrNull(host, id, options.force === true);
+  if (record === undefined) return; // --force of an unknown id: nothing to do
+  const status = statusOf(record, host);
+  // A created container has not run user code yet, so runc kills it without --force.
+  if (status !== "stopped" && status !== "created" && !options.force) throw notStopped(id, status);
+  if (record !== null) await killAndWait(host, record);
+  // TODO(cgroups, hooks): remove the cgroup and run poststop hooks here, before the state goes.
+  host.store.remove(id);
+}
+
+/** The record, null while creating, or undefined when missing and --force forgives it. */
+function readOrNull(host: Host, id: string, force: boolean): ContainerRecord | null | undefined {
+  try {
+    return host.store.read(id);
+  } catch (err) {
+    if (force && isKind(err, "not-exist")) return undefined;
+    throw err;
+  }
+}
+
+/** SIGKILL the init and wait until /proc shows it gone (a zombie counts as gone). */
+async function killAndWait(host: Host, record: ContainerRecord): Promise<void> {
+  if (!signalIfAlive(host, record, SIGKILL)) return;
+  for (let waited = 0; waited < WAIT_MS; waited += POLL_MS) {
+    await host.sleep(POLL_MS);
+    if (host.proc.liveness(record.pid, record.pidStartTime) === "gone") return;
+  }
+  throw new RuntimeError(`delete container \`${record.id}\`: init \`${record.pid}\` still alive ${WAIT_MS / 1000}s after SIGKILL`);
+}
