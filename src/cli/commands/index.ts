@@ -1,0 +1,11 @@
+// The command registry, in the order `runts --help` lists them.
+import type { CommandSpec } from "../table.js";
+import { create } from "./create.js";
+import { del } from "./delete.js";
+import { kill } from "./kill.js";
+import { list } from "./list.js";
+import { run } from "./run.js";
+import { start } from "./start.js";
+import { state } from "./state.js";
+
+export const commands: CommandSpec[] = [create, del, kill, list, run, start, state];
