@@ -25,33 +25,49 @@ static int open_in_root(int rootfd, const char *path, int flags) {
   return (int)syscall(SYS_openat2, rootfd, path, &how, sizeof how);
 }
 
-/* mkdir -p inside the root: each directory is made relative to its parent's
- * fd, itself resolved in the root */
+/* how many dangling symlinks one mount point may pass, as the kernel's
+ * MAXSYMLINKS */
+#define MAX_LINKS 40
+
+/* The directory path, made if missing, every component resolved inside the
+ * root. A component that is a dangling symlink is followed (inside the root)
+ * and its target made, as runc's MkdirAllInRoot does: a mount on /var/run
+ * with /var/run -> /run lands in the rootfs's /run, never the host's. */
 static int mkdirs_in_root(int rootfd, const char *path) {
-  char buf[4096];
-  size_t n = strlen(path);
-  if (n >= sizeof buf) return errno = ENAMETOOLONG, -1;
-  memcpy(buf, path, n + 1);
-  for (char *s = buf + 1;; s++) {
-    if (*s != '/' && *s != '\0') continue;
-    char save = *s;
-    *s = '\0';
-    int fd = open_in_root(rootfd, buf, O_PATH | O_DIRECTORY);
-    if (fd < 0 && errno == ENOENT) {
-      char *slash = strrchr(buf, '/');
-      *slash = '\0';
-      int parent = open_in_root(rootfd, *buf ? buf : "/", O_PATH | O_DIRECTORY);
-      *slash = '/';
+  char want[4096], done[4096] = "", link[4096];
+  if (strlen(path) >= sizeof want) return errno = ENAMETOOLONG, -1;
+  strcpy(want, path);
+  for (int links = 0; links <= MAX_LINKS; links++) {
+    char *rest = want, *name;
+    done[0] = '\0';
+    while ((name = strsep(&rest, "/"))) {
+      if (!*name) continue;
+      size_t n = strlen(done);
+      if (n + strlen(name) + 2 > sizeof done) return errno = ENAMETOOLONG, -1;
+      snprintf(done + n, sizeof done - n, "/%s", name);
+      int fd = open_in_root(rootfd, done, O_PATH | O_DIRECTORY);
+      if (fd >= 0) { close(fd); continue; }
+      if (errno != ENOENT) return -1;
+      done[n] = '\0';
+      int parent = open_in_root(rootfd, n ? done : "/", O_PATH | O_DIRECTORY);
       if (parent < 0) return -1;
-      if (mkdirat(parent, slash + 1, 0755) < 0 && errno != EEXIST) return close(parent), -1;
+      ssize_t len = readlinkat(parent, name, link, sizeof link - 1);
+      if (len < 0 && mkdirat(parent, name, 0755) < 0 && errno != EEXIST) return close(parent), -1;
       close(parent);
-      fd = open_in_root(rootfd, buf, O_PATH | O_DIRECTORY);
+      if (len >= 0) {
+        /* a dangling link: go on from its target, relative to where it is */
+        link[len] = '\0';
+        char next[4096];
+        int w = snprintf(next, sizeof next, "%s/%s/%s", link[0] == '/' ? "" : done, link, rest ? rest : "");
+        if (w < 0 || (size_t)w >= sizeof next) return errno = ENAMETOOLONG, -1;
+        strcpy(want, next);
+        break;
+      }
+      snprintf(done + n, sizeof done - n, "/%s", name);
     }
-    if (fd < 0) return -1;
-    close(fd);
-    *s = save;
-    if (save == '\0') return 0;
+    if (!name) return 0;
   }
+  return errno = ELOOP, -1;
 }
 
 static int split_parent(const char *path, char *parent, size_t size, const char **base) {
