@@ -1,0 +1,200 @@
+// Integration harness: real containers, as root, on a private --root.
+// Every helper cleans up even when a test fails, and leak checks compare
+// what the host looks like before and after (state dirs, processes, mounts).
+import { spawnSync, spawn, type SpawnSyncReturns, type StdioOptions } from "node:child_process";
+import { chmodSync, closeSync, existsSync, openSync, mkdtempSync, mkdirSync, readdirSync, readFileSync, readlinkSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import type { TestContext } from "node:test";
+
+export const ROOT_DIR = findRoot();
+export const RUNTS = path.join(ROOT_DIR, "dist", "runts");
+export const PROBE = path.join(ROOT_DIR, "build", "Release", "probe");
+const INIT = path.join(ROOT_DIR, "build", "Release", "runts-init");
+
+function findRoot(): string {
+  let dir = path.dirname(fileURLToPath(import.meta.url));
+  while (!existsSync(path.join(dir, "package.json"))) dir = path.dirname(dir);
+  return dir;
+}
+
+/** why these tests cannot run here, or null when they can */
+export function missing(): string | null {
+  if (process.getuid?.() !== 0) return "integration tests need root (they create namespaces and mounts)";
+  for (const f of [RUNTS, PROBE, INIT]) if (!existsSync(f)) return `\`${f}\` is not built: run \`npm ci && npm run build\``;
+  return null;
+}
+
+// 0755: a container whose root is mapped to an unprivileged host uid must be
+// able to reach its rootfs under here (mkdtemp makes 0700 dirs)
+const work = mkdtempSync(path.join(tmpdir(), "runts-it-"));
+chmodSync(work, 0o755);
+process.on("exit", () => rmSync(work, { recursive: true, force: true }));
+
+let cachedProbe: string | undefined;
+/** a rootfs holding only our static probe, made once per test file */
+export function probeRootfs(): string {
+  if (!cachedProbe) {
+    cachedProbe = path.join(work, "rootfs-probe");
+    sh("bash", [path.join(ROOT_DIR, "scripts/make-rootfs.sh"), "probe", cachedProbe, PROBE]);
+  }
+  return cachedProbe;
+}
+
+let cachedBusybox: string | undefined;
+export function busyboxMissing(): string | null {
+  return existsSync("/bin/busybox") ? null : "needs Debian's busybox-static (`apt-get install -y busybox-static`)";
+}
+export function busyboxRootfs(): string {
+  if (!cachedBusybox) {
+    cachedBusybox = path.join(work, "rootfs-busybox");
+    sh("bash", [path.join(ROOT_DIR, "scripts/make-rootfs.sh"), "busybox", cachedBusybox, PROBE]);
+  }
+  return cachedBusybox;
+}
+
+let captures = 0;
+/** a file to capture one stream of one call in */
+function captureFile(): { fd: number; read(): string; close(): void } {
+  const file = path.join(work, `out-${process.pid}-${++captures}`);
+  const fd = openSync(file, "w+");
+  return {
+    fd,
+    read: () => readFileSync(file, "utf8"),
+    close: () => { closeSync(fd); rmSync(file, { force: true }); },
+  };
+}
+
+function sh(cmd: string, args: string[]): void {
+  const r = spawnSync(cmd, args, { encoding: "utf8" });
+  if (r.status !== 0) throw new Error(`${cmd} ${args.join(" ")}: ${r.stderr}`);
+}
+
+let seq = 0;
+/** a unique container id for this run */
+export function newId(tag: string): string {
+  return `it-${tag}-${process.pid}-${++seq}`;
+}
+
+/** runc spec's defaults (runc 1.1), without a terminal, as a plain object */
+export function defaultConfig(args: string[], rootfs = probeRootfs()): Record<string, any> {
+  const c = JSON.parse(readFileSync(path.join(ROOT_DIR, "test/fixtures/configs/runc-spec.json"), "utf8"));
+  c.process.terminal = false;
+  c.process.args = args;
+  c.root = { path: rootfs, readonly: false };
+  return c;
+}
+
+/** a bundle dir holding config.json; removed at exit */
+export function bundle(config: object): string {
+  const dir = mkdtempSync(path.join(work, "bundle-"));
+  writeFileSync(path.join(dir, "config.json"), JSON.stringify(config, null, 2));
+  return dir;
+}
+
+export interface Run { status: number | null; stdout: string; stderr: string; signal: NodeJS.Signals | null }
+
+/** one runts call with a private --root (or none for the default root) */
+export class Runts {
+  readonly root: string;
+  private ids = new Set<string>();
+  /** root: a private one by default; `passRoot: false` calls runts without --root, as podman does */
+  constructor(root?: string, private opts: { passRoot: boolean } = { passRoot: true }) {
+    this.root = root ?? mkdtempSync(path.join(work, "root-"));
+  }
+  private argv(args: string[]): string[] {
+    return this.opts.passRoot ? ["--root", this.root, ...args] : args;
+  }
+  /**
+   * stdout and stderr go to files, not pipes: a created or detached container
+   * keeps the stdio it was given, and a pipe would hold the call open until
+   * the container exits (runc behaves the same). "pipe" in opts.stdio means
+   * "capture into a file"; other entries are passed through.
+   */
+  run(args: string[], opts: { cwd?: string; stdio?: StdioOptions; env?: NodeJS.ProcessEnv; timeout?: number } = {}): Run {
+    this.track(args);
+    const given = (opts.stdio ?? ["ignore", "pipe", "pipe"]) as any[];
+    const out = captureFile(), err = captureFile();
+    const stdio = given.map((s, i) => (s === "pipe" && i === 1 ? out.fd : s === "pipe" && i === 2 ? err.fd : s));
+    try {
+      const r: SpawnSyncReturns<string> = spawnSync(RUNTS, this.argv(args), {
+        encoding: "utf8", cwd: opts.cwd, env: opts.env ?? process.env, timeout: opts.timeout ?? 30_000, stdio,
+      });
+      if (r.error) throw r.error;
+      return { status: r.status, stdout: out.read(), stderr: err.read(), signal: r.signal };
+    } finally {
+      out.close();
+      err.close();
+    }
+  }
+  /** the same, asynchronously, for calls a test must interrupt */
+  spawn(args: string[], opts: { cwd?: string; env?: NodeJS.ProcessEnv } = {}) {
+    this.track(args);
+    return spawn(RUNTS, this.argv(args), { cwd: opts.cwd, env: opts.env ?? process.env, stdio: ["ignore", "pipe", "pipe"] });
+  }
+  ok(args: string[], opts: Parameters<Runts["run"]>[1] = {}): Run {
+    const r = this.run(args, opts);
+    if (r.status !== 0) throw new Error(`runts ${args.join(" ")} exited ${r.status}: ${r.stderr}`);
+    return r;
+  }
+  state(id: string): any {
+    return JSON.parse(this.ok(["state", id]).stdout);
+  }
+  /** delete --force of everything this instance made, then the root */
+  cleanup(): void {
+    for (const id of this.ids) this.run(["delete", "--force", id]);
+    if (this.opts.passRoot) rmSync(this.root, { recursive: true, force: true });
+  }
+  private track(args: string[]): void {
+    const cmd = args.findIndex((a) => ["create", "run"].includes(a));
+    if (cmd >= 0) this.ids.add(args[args.length - 1]);
+  }
+}
+
+/** what a failed or finished container may have left on the host */
+export interface Leftovers { stateDirs: string[]; inits: number[]; mounts: number }
+
+export function snapshot(runts: Runts): Leftovers {
+  return {
+    stateDirs: existsSync(runts.root) ? readdirSync(runts.root) : [],
+    inits: initPids(),
+    mounts: readFileSync("/proc/self/mountinfo", "utf8").split("\n").length,
+  };
+}
+
+/** processes running our init (sealed memfd copy or the built binary) */
+export function initPids(): number[] {
+  const pids: number[] = [];
+  for (const e of readdirSync("/proc")) {
+    if (!/^\d+$/.test(e)) continue;
+    try {
+      const exe = readlinkSync(`/proc/${e}/exe`);
+      if (exe.includes("memfd:runts-init") || exe.startsWith(INIT)) pids.push(Number(e));
+    } catch { /* gone or a kernel thread */ }
+  }
+  return pids;
+}
+
+export function rss(pid: number): number {
+  const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, "utf8"));
+  return m ? Number(m[1]) * 1024 : NaN;
+}
+
+/** skip the whole file with the reason, out loud */
+export function requireIntegration(t: TestContext): boolean {
+  const why = missing();
+  if (why) t.skip(why);
+  return why === null;
+}
+
+export async function waitFor(cond: () => boolean, ms = 5000): Promise<boolean> {
+  const end = Date.now() + ms;
+  while (Date.now() < end) {
+    if (cond()) return true;
+    await new Promise((r) => setTimeout(r, 20));
+  }
+  return cond();
+}
+
+export { mkdirSync, writeFileSync, readFileSync, existsSync, work };
