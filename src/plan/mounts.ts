@@ -6,6 +6,7 @@
  * devices bound from the host and the usual links.
  */
 import path from "node:path";
+import { RuntimeError } from "../runtime/errors.js";
 import type { Mount, Spec } from "../spec/types.js";
 import type { HostFacts, MountOp } from "./plan.js";
 import { CLONE_FLAGS, IGNORED_OPTIONS, MOUNT_FLAGS, MS, PROPAGATION, UNSUPPORTED_OPTIONS } from "./tables.js";
@@ -21,7 +22,8 @@ export interface CgroupHierarchy {
 
 export interface CgroupFacts { hierarchies: CgroupHierarchy[] }
 
-export class PlanError extends Error {
+/** config.json asks for what runts cannot plan: a user error, with its JSON path */
+export class PlanError extends RuntimeError {
   constructor(readonly jsonPath: string, message: string) {
     super(`config.json: ${jsonPath}: ${message}`);
   }

@@ -100,9 +100,10 @@ class Session {
   /** the child asks, the parent writes, the child goes on */
   private writeIdMaps(): void {
     if (!needsIdMaps(this.plan) || this.pid === undefined) return;
+    const file = (name: string) => `/proc/${this.pid}/${name}`;
     try {
-      writeFileSync(`/proc/${this.pid}/uid_map`, mapText(this.plan.uidMappings));
-      writeFileSync(`/proc/${this.pid}/gid_map`, mapText(this.plan.gidMappings));
+      for (const [name, maps] of [["uid_map", this.plan.uidMappings], ["gid_map", this.plan.gidMappings]] as const)
+        writeMap(file(name), maps);
       this.sync.write(frame(Msg.IDMAP_ACK));
     } catch (err) {
       this.failure ??= `write the user namespace id mappings: ${describe(err)}`;
@@ -120,7 +121,16 @@ class Session {
   }
 }
 
-function mapText(maps: IdMap[]): string {
+/** one write(2), as the kernel wants for a map; Node's error for it names no path */
+function writeMap(file: string, maps: readonly IdMap[]): void {
+  try {
+    writeFileSync(file, mapText(maps));
+  } catch (err) {
+    throw Object.assign(err as Error, { path: file, syscall: "write" });
+  }
+}
+
+function mapText(maps: readonly IdMap[]): string {
   return maps.map((m) => `${m.containerID} ${m.hostID} ${m.size}\n`).join("");
 }
 

@@ -3,6 +3,7 @@
 import schemaValidate from "./config-validator.gen.js";
 import type { ValidatorError } from "./config-validator.gen.js";
 import type { Spec } from "./types.js";
+import { RuntimeError } from "../runtime/errors.js";
 
 /** One problem; `path` is a JSON pointer into the config ("" = the whole document). */
 export interface ConfigProblem {
@@ -31,7 +32,8 @@ export const KNOWN_CAPABILITIES: readonly string[] = [
 const KNOWN_CAPABILITY_SET = new Set(KNOWN_CAPABILITIES);
 const CAPABILITY_SETS = ["bounding", "effective", "inheritable", "permitted", "ambient"] as const;
 
-export class ConfigError extends Error {
+/** a user's mistake in config.json: reported as is, never as an internal error */
+export class ConfigError extends RuntimeError {
   readonly problems: ConfigProblem[];
 
   constructor(problems: ConfigProblem[], file = "config.json") {

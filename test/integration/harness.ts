@@ -153,14 +153,31 @@ export class Runts {
 }
 
 /** what a failed or finished container may have left on the host */
-export interface Leftovers { stateDirs: string[]; inits: number[]; mounts: number }
+export interface Leftovers { stateDirs: string[]; inits: number[]; mounts: number; openUnderRoot: string[] }
 
-export function snapshot(runts: Runts): Leftovers {
+export function leftovers(runts: Runts): Leftovers {
   return {
-    stateDirs: existsSync(runts.root) ? readdirSync(runts.root) : [],
+    stateDirs: existsSync(runts.root) ? readdirSync(runts.root).sort() : [],
     inits: initPids(),
     mounts: readFileSync("/proc/self/mountinfo", "utf8").split("\n").length,
+    openUnderRoot: openFdsUnder(runts.root),
   };
+}
+
+/** "pid/fd -> path" for every fd of any process that points under dir */
+export function openFdsUnder(dir: string): string[] {
+  const found: string[] = [];
+  for (const pid of readdirSync("/proc").filter((e) => /^\d+$/.test(e))) {
+    let fds: string[] = [];
+    try { fds = readdirSync(`/proc/${pid}/fd`); } catch { continue; }
+    for (const fd of fds) {
+      try {
+        const target = readlinkSync(`/proc/${pid}/fd/${fd}`);
+        if (target === dir || target.startsWith(`${dir}/`)) found.push(`${pid}/${fd} -> ${target}`);
+      } catch { /* closed meanwhile */ }
+    }
+  }
+  return found;
 }
 
 /** processes running our init (sealed memfd copy or the built binary) */
