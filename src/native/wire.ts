@@ -20,7 +20,7 @@ export const Msg = {
   ERROR: 13,
 } as const;
 
-const Tag = {
+export const Tag = {
   ROOTFS: 1,
   STATE_DIR: 2,
   CLONE_FLAGS: 3,

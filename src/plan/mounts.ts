@@ -79,17 +79,22 @@ function cgroupMount(op: MountOp, host: HostFacts, cloneFlags: number): MountOp[
     const v2 = all.find((h) => h.version === 2);
     if ((cloneFlags & CLONE_FLAGS.cgroup) !== 0 || !v2)
       return [{ ...op, kind: "fs", type: "cgroup2", source: "cgroup2", data: "" }];
-    return [{ ...base, kind: "bind", source: path.posix.join(v2.mountpoint, v2.path), destination: op.destination, flags: MS.BIND | MS.REC | op.flags }];
+    return [{ ...base, kind: "bind", source: under(v2.mountpoint, v2.path), destination: op.destination, flags: MS.BIND | MS.REC | op.flags }];
   }
   const tmpfsFlags = MS.NOSUID | MS.NODEV | MS.NOEXEC;
   const ops: MountOp[] = [{ ...base, kind: "fs", type: "tmpfs", source: "tmpfs", destination: op.destination, flags: tmpfsFlags, data: "mode=755", propagation: op.propagation }];
   for (const h of all) {
     const destination = path.posix.join(op.destination, path.posix.basename(h.mountpoint));
-    ops.push({ ...base, kind: "bind", source: path.posix.join(h.mountpoint, h.path), destination, flags: MS.BIND | MS.REC | (op.flags & ~MS.BIND) });
+    ops.push({ ...base, kind: "bind", source: under(h.mountpoint, h.path), destination, flags: MS.BIND | MS.REC | (op.flags & ~MS.BIND) });
   }
   if (op.flags & MS.RDONLY)
     ops.push({ ...base, kind: "remount", source: "", destination: op.destination, flags: tmpfsFlags | MS.RDONLY });
   return ops;
+}
+
+/** a cgroup's directory on the host: its path inside the hierarchy's mount */
+function under(mountpoint: string, cgroup: string): string {
+  return cgroup === "/" ? mountpoint : path.posix.join(mountpoint, cgroup);
 }
 
 /** runc's default devices and links for a tmpfs /dev (libcontainer/specconv) */

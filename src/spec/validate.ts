@@ -222,6 +222,7 @@ function ruleProblems(raw: unknown, opts: ValidateOptions): ConfigProblem[] {
     ...utsRules(raw),
     ...hookRules(raw),
     ...blockIORules(raw),
+    ...nulRules(raw, ""),
   ];
 }
 
@@ -343,6 +344,14 @@ function blockIORules(doc: Obj): ConfigProblem[] {
       ? [{ path: `/linux/resources/blockIO/weightDevice/${i}`, message: "must set weight or leafWeight" }]
       : [],
   );
+}
+
+/** a NUL byte would cut a path or an argument short in C: refused wherever it is */
+function nulRules(value: unknown, path: string): ConfigProblem[] {
+  if (typeof value === "string") return value.includes("\0") ? [{ path, message: "must not contain a NUL byte" }] : [];
+  if (Array.isArray(value)) return value.flatMap((v, i) => nulRules(v, `${path}/${i}`));
+  if (isObj(value)) return Object.entries(value).flatMap(([k, v]) => nulRules(v, `${path}/${escapePointer(k)}`));
+  return [];
 }
 
 // ---------------------------------------------------------------- small helpers

@@ -1,24 +1,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { existsSync, readFileSync } from "node:fs";
-import { dirname, join } from "node:path";
-import { fileURLToPath } from "node:url";
 import { ConfigError, formatProblems, parseConfig, validateConfig } from "../../src/spec/validate.js";
-
-/** The repo root: the nearest directory above this file holding package.json (works from src and build/ts). */
-function repoRoot(): string {
-  let dir = dirname(fileURLToPath(import.meta.url));
-  while (!existsSync(join(dir, "package.json"))) {
-    const up = dirname(dir);
-    if (up === dir) throw new Error("package.json not found above the test file");
-    dir = up;
-  }
-  return dir;
-}
-
-function fixture(name: string): string {
-  return readFileSync(join(repoRoot(), "test", "fixtures", "configs", name), "utf8");
-}
+import { fixture } from "./fixtures.js";
 
 type Json = Record<string, any>;
 
@@ -348,4 +331,9 @@ test("seccomp rules are checked", () => {
       "/linux/seccomp/syscalls/0/args/0/op: must be one of SCMP_CMP_NE, SCMP_CMP_LT, SCMP_CMP_LE, SCMP_CMP_EQ, " +
       "SCMP_CMP_GE, SCMP_CMP_GT, SCMP_CMP_MASKED_EQ",
   );
+});
+
+test("a NUL byte in any string is refused with its path (C would cut the string there)", () => {
+  rejects((c) => { c.process.args = ["sh", "-c", "a\u0000b"]; }, "config.json: /process/args/2: must not contain a NUL byte");
+  rejects((c) => { c.annotations = { "a/b": "x\u0000" }; }, "config.json: /annotations/a~1b: must not contain a NUL byte");
 });
