@@ -29,12 +29,20 @@ export interface Launched {
 
 export interface LaunchOptions { preserveFds: number }
 
-/** build/Release/runts-init from the package root, found by walking up */
+// The bundler (scripts/build.mjs) defines the package root; a plain tsc
+// build (the tests) finds it by walking up from this file.
+declare const RUNTS_PACKAGE_ROOT: string | undefined;
+
+/** build/Release/runts-init under the package root */
 export function initBinary(): string {
-  if (process.env.RUNTS_INIT) return process.env.RUNTS_INIT;
+  return path.join(packageRoot(), "build", "Release", "runts-init");
+}
+
+function packageRoot(): string {
+  if (typeof RUNTS_PACKAGE_ROOT === "string") return RUNTS_PACKAGE_ROOT;
   let dir = path.dirname(fileURLToPath(import.meta.url));
   while (!existsSync(path.join(dir, "package.json")) && dir !== "/") dir = path.dirname(dir);
-  return path.join(dir, "build", "Release", "runts-init");
+  return dir;
 }
 
 export function launch(plan: InitPlan, opts: LaunchOptions): Promise<Launched> {
