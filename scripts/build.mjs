@@ -59,8 +59,16 @@ script.runInThisContext().call(module.exports, module.exports, require, module, 
 // The launcher: absolute paths, because clients may call us with no PATH at
 // all (podman passes little more than XDG_RUNTIME_DIR). NODE_EXTRA_CA_CERTS
 // is dropped: runts makes no TLS connection, and loading extra CAs costs
-// 50-90 ms on every call (measured on these machines).
+// 50-90 ms on every call (measured on these machines). RUNTS_CALLER_FDS: the
+// fds our caller gave us, listed before Node opens its own in the free
+// numbers; --preserve-fds and LISTEN_FDS may pass on only these (the glob is
+// expanded by the shell itself, no process is started; the fd it read the
+// directory with is closed by the time -e tests it, and the script's own fd
+// is left out).
 const launcher = `#!/bin/sh
+fds=
+for f in /proc/$$/fd/*; do [ -e "$f" ] && ! [ "$f" -ef "$0" ] && fds="$fds \${f##*/}"; done
+export RUNTS_CALLER_FDS="$fds"
 unset NODE_EXTRA_CA_CERTS
 exec '${process.execPath}' '${path.join(dist, "main.cjs")}' "$@"
 `;

@@ -1,6 +1,6 @@
 // A read-only view of /proc/<pid>/stat: enough to tell whether a recorded
 // container init is still the same live process (pids are reused).
-import { readFileSync } from "node:fs";
+import { fstatSync, readFileSync } from "node:fs";
 import type { ProcView } from "./host.js";
 
 export interface ProcStat {
@@ -62,3 +62,22 @@ export function procView(read: (pid: number) => string | null): ProcView {
 
 export const realProc: ProcView = procView(readStat);
 export const { startTime, processState, liveness } = realProc;
+
+/**
+ * Whether fd was handed to us by whoever started runts. Node opens its own
+ * fds (epoll, eventfd, pipes) in the lowest free numbers before any of our
+ * code runs, and marks inherited ones close-on-exec too, so neither "open"
+ * nor the flags tell them apart: the launcher (dist/runts, written by
+ * scripts/build.mjs) lists the fds it was given in RUNTS_CALLER_FDS before
+ * it execs Node. Without the launcher, an open fd is taken as given (runc
+ * checks no more than that).
+ */
+export function isCallerFd(fd: number, callerFds = process.env.RUNTS_CALLER_FDS): boolean {
+  if (callerFds !== undefined) return callerFds.split(" ").includes(String(fd));
+  try {
+    fstatSync(fd);
+    return true;
+  } catch {
+    return false;
+  }
+}

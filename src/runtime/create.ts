@@ -4,11 +4,12 @@
  * refused is refused before the state dir exists; from the state dir on,
  * any failure removes all of it (the init itself does so if runts dies).
  */
-import { fstatSync, renameSync, writeFileSync } from "node:fs";
+import { renameSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import type { Host } from "../host/host.js";
 import type { ContainerRecord } from "../host/state.js";
 import { readCgroupFacts } from "../host/cgroups.js";
+import { isCallerFd } from "../host/proc.js";
 import { encodePlan } from "../native/wire.js";
 import { planInit, type HostFacts, type InitPlan } from "../plan/plan.js";
 import type { Spec } from "../spec/types.js";
@@ -69,13 +70,8 @@ function checkTerminal(spec: Spec, opts: CreateOptions): void {
 function inheritedFds(preserve: number): { listen: number; total: number } {
   const listen = Number.parseInt(process.env.LISTEN_FDS ?? "", 10) || 0;
   const total = listen + preserve;
-  for (let fd = 3; fd < 3 + total; fd++) {
-    try {
-      fstatSync(fd);
-    } catch {
-      throw new RuntimeError(`\`--preserve-fds\`: fd ${fd} is not open`);
-    }
-  }
+  for (let fd = 3; fd < 3 + total; fd++)
+    if (!isCallerFd(fd)) throw new RuntimeError(`\`--preserve-fds\`: fd ${fd} was not passed to runts (LISTEN_FDS=${listen}, --preserve-fds ${preserve})`);
   return { listen, total };
 }
 

@@ -164,6 +164,25 @@ test("fds 0-2 pass through untouched; every other inherited fd is closed", { ski
   closeSync(logFd);
 });
 
+test("LISTEN_FDS (socket activation): those fds pass, with LISTEN_FDS and LISTEN_PID=1 in the env", { skip }, () => {
+  const fd = openSync(path.join(work, "listen"), "w");
+  const c = defaultConfig(["/bin/probe", "report"]);
+  const r = runts.run(["run", "--bundle", bundle(c), newId("listen")], {
+    stdio: ["ignore", "pipe", "pipe", fd], env: { ...process.env, LISTEN_FDS: "1" },
+  });
+  closeSync(fd);
+  assert.equal(r.status, 0, r.stderr);
+  const f = JSON.parse(r.stdout);
+  assert.deepEqual(f.fds, [0, 1, 2, 3]);
+  assert.ok(f.env.includes("LISTEN_FDS=1") && f.env.includes("LISTEN_PID=1"), f.env.join(" "));
+});
+
+test("--preserve-fds naming an fd runts was not given (Node's own are close-on-exec) is refused before anything is made", { skip }, () => {
+  const r = runts.run(["run", "--preserve-fds", "2", "--bundle", bundle(defaultConfig(["/bin/probe", "exit", "0"])), newId("pfd")]);
+  assert.equal(r.status, 1);
+  assert.equal(r.stderr, "`--preserve-fds`: fd 3 was not passed to runts (LISTEN_FDS=0, --preserve-fds 2)\n");
+});
+
 test("signals reset: SIGPIPE not ignored, nothing blocked (Node ignores SIGPIPE)", { skip }, () => {
   const f = report(defaultConfig(["/bin/probe", "report"]));
   assert.equal(f.sigpipe, "default");

@@ -2,8 +2,9 @@
 // delete, and run; what clients rely on (CONTRACT.md) observed from outside.
 import { test, after } from "node:test";
 import assert from "node:assert/strict";
+import { spawnSync } from "node:child_process";
 import { existsSync, readFileSync, readlinkSync, openSync, closeSync } from "node:fs";
-import { bundle, defaultConfig, initPids, missing, newId, rss, Runts, waitFor } from "./harness.js";
+import { bundle, busyboxMissing, busyboxRootfs, defaultConfig, initPids, missing, newId, rss, Runts, waitFor } from "./harness.js";
 
 const skip = missing() ?? undefined;
 const runts = skip ? undefined! : new Runts();
@@ -109,4 +110,28 @@ test("the default state dir is /run/runts (podman passes no --root)", { skip }, 
     podman.cleanup();
   }
   assert.ok(!existsSync(`/run/runts/${id}`), "delete --force removed it");
+});
+
+/** config.json as the real `runc spec` writes it, when runc is installed; our copy of it otherwise */
+function runcSpecConfig(args: string[]): Record<string, any> {
+  const dir = bundle({});
+  const r = spawnSync("runc", ["spec", "--bundle", dir], { encoding: "utf8" });
+  const c = r.status === 0 ? JSON.parse(readFileSync(`${dir}/config.json`, "utf8")) : defaultConfig([]);
+  c.process.terminal = false;
+  c.process.args = args;
+  c.root = { path: busyboxRootfs(), readonly: true };
+  return c;
+}
+
+test("a busybox bundle from `runc spec`: create → created → start → running → stopped → delete", { skip: skip ?? busyboxMissing() ?? undefined }, async () => {
+  const id = newId("runcspec");
+  // pid 1 ignores a SIGTERM it has no handler for: the trap is the handler
+  runts.ok(["create", "--bundle", bundle(runcSpecConfig(["sh", "-c", "trap 'exit 0' TERM; while :; do sleep 0.1; done"])), id]);
+  assert.equal(runts.state(id).status, "created");
+  runts.ok(["start", id]);
+  assert.equal(runts.state(id).status, "running");
+  runts.ok(["kill", id, "TERM"]);
+  assert.ok(await waitFor(() => runts.state(id).status === "stopped"));
+  runts.ok(["delete", id]);
+  assert.match(runts.run(["state", id]).stderr, /container does not exist/);
 });
