@@ -1,16 +1,15 @@
 #!/usr/bin/env node
-// The whole test suite: build, then Node's test runner on explicit file
-// lists per tier (a directory argument would find no .ts and pass vacuously).
+// The whole test suite (`npm test` builds first, then runs this): Node's test
+// runner on explicit file lists per tier (a directory argument would find no
+// .ts and pass vacuously).
 //   node scripts/test.mjs [unit|integration|conformance ...]
-import { execFileSync, spawnSync } from "node:child_process";
-import { existsSync, readdirSync } from "node:fs";
+import { spawnSync } from "node:child_process";
+import { existsSync, readdirSync, readFileSync, readlinkSync, rmSync } from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 const tiers = process.argv.slice(2).length ? process.argv.slice(2) : ["unit", "integration"];
-
-execFileSync(process.execPath, [path.join(root, "scripts/build.mjs")], { cwd: root, stdio: "inherit" });
 
 const files = [];
 for (const tier of tiers) {
@@ -22,6 +21,36 @@ for (const tier of tiers) {
   }
   files.push(...found.map((f) => path.join(dir, f)));
 }
-// one file at a time: integration tests share /run/runts and the machine
-const r = spawnSync(process.execPath, ["--test", "--test-concurrency=1", ...files], { cwd: root, stdio: "inherit" });
-process.exit(r.status ?? 1);
+// one file at a time: integration tests share /run/runts and the machine;
+// a test that hangs fails after two minutes instead of holding the run
+const before = hostFacts();
+const r = spawnSync(process.execPath, ["--test", "--test-concurrency=1", "--test-timeout=120000", ...files], { cwd: root, stdio: "inherit" });
+process.exit(checkNothingLeft(before) ? r.status ?? 1 : 1);
+
+/** what the tests could leave behind: container inits, test state dirs, mounts */
+function hostFacts() {
+  const inits = [];
+  for (const pid of readdirSync("/proc").filter((e) => /^\d+$/.test(e))) {
+    try {
+      if (readlinkSync(`/proc/${pid}/exe`).includes("runts-init")) inits.push(pid);
+    } catch { /* gone, or a kernel thread */ }
+  }
+  const stateDirs = existsSync("/run/runts") ? readdirSync("/run/runts").filter((d) => d.startsWith("it-")) : [];
+  const mounts = readFileSync("/proc/self/mountinfo", "utf8").split("\n").length;
+  return { inits, stateDirs, mounts };
+}
+
+/** a leak fails the run even when every test passed, and is cleaned up so the next run starts clean */
+function checkNothingLeft(before) {
+  const after = hostFacts();
+  const inits = after.inits.filter((p) => !before.inits.includes(p));
+  const problems = [
+    ...inits.map((p) => `container init ${p} still running`),
+    ...after.stateDirs.filter((d) => !before.stateDirs.includes(d)).map((d) => `state dir /run/runts/${d} left`),
+    ...(after.mounts > before.mounts ? [`${after.mounts - before.mounts} more mounts on the host than before`] : []),
+  ];
+  for (const p of inits) try { process.kill(Number(p), "SIGKILL"); } catch { /* gone */ }
+  for (const d of after.stateDirs) rmSync(`/run/runts/${d}`, { recursive: true, force: true });
+  for (const p of problems) console.error(`test: leak: ${p}`);
+  return problems.length === 0;
+}

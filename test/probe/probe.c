@@ -467,6 +467,30 @@ static int cmd_hold_fds(char **args) {
   return 0;
 }
 
+/* The demo's greeting (README): what the container got, for a person. */
+static int cmd_hello(char **args) {
+  (void)args;
+  struct utsname u;
+  char cwd[PATH_MAX];
+  if (uname(&u) < 0 || !getcwd(cwd, sizeof cwd)) return fail("hello", "uname/getcwd");
+  printf("hello from a runts container\n");
+  printf("  pid      %d%s\n", (int)getpid(), getpid() == 1 ? " (its own pid namespace)" : "");
+  printf("  hostname %s\n", u.nodename);
+  printf("  user     uid %d, gid %d\n", (int)getuid(), (int)getgid());
+  printf("  cwd      %s\n  mounts  ", cwd);
+  char *mounts = read_file("/proc/self/mounts", NULL);
+  for (char *line = mounts, *next; line && *line; line = next) {
+    next = strchr(line, '\n');
+    if (next) *next++ = '\0';
+    char *dest = strchr(line, ' ');
+    if (dest) printf(" %.*s", (int)strcspn(dest + 1, " "), dest + 1);
+    if (!next) break;
+  }
+  putchar('\n');
+  free(mounts);
+  return 0;
+}
+
 static const struct {
   const char *name;
   int nargs; /* required arguments; -1 means any number */
@@ -478,6 +502,7 @@ static const struct {
     {"write", 2, cmd_write},       {"ls", 1, cmd_ls},
     {"echo", -1, cmd_echo},        {"stat", 1, cmd_stat},
     {"readlink", 1, cmd_readlink}, {"hold-fds", 0, cmd_hold_fds},
+    {"hello", 0, cmd_hello},
 };
 
 int main(int argc, char **argv) {
