@@ -87,6 +87,35 @@ test("joining another container's namespaces by path", { skip }, () => {
   }
 });
 
+test("joining another container's user and mount namespaces by path (as a pod's containers do)", { skip }, () => {
+  const first = newId("userns");
+  const a = defaultConfig(["/bin/probe", "sleep", "30"]);
+  a.linux.namespaces.push({ type: "user" });
+  a.linux.uidMappings = [{ containerID: 0, hostID: 300000, size: 65536 }];
+  a.linux.gidMappings = [{ containerID: 0, hostID: 300000, size: 65536 }];
+  runts.ok(["run", "--detach", "--bundle", bundle(a), first]);
+  try {
+    const pid = runts.state(first).pid;
+    const b = defaultConfig(["/bin/probe", "report"]);
+    b.linux.namespaces.push({ type: "user", path: `/proc/${pid}/ns/user` });
+    const f = report(b);
+    assert.equal(f.ns.user, readlinkSync(`/proc/${pid}/ns/user`));
+    assert.match(f.uid_map, /^\s*0\s+300000\s+65536\s*$/, "the joined namespace's maps");
+    assert.equal(f.uid, 0, "root of the joined user namespace");
+    assert.notEqual(f.ns.mnt, readlinkSync(`/proc/${pid}/ns/mnt`), "its own mount namespace, owned by the joined user ns");
+  } finally {
+    runts.run(["delete", "--force", first]);
+  }
+});
+
+test("linux.rootfsPropagation: the new / is shared or private as asked", { skip }, () => {
+  for (const [prop, want] of [["rshared", /shared:\d+/], ["private", /^$/]] as const) {
+    const c = defaultConfig(["/bin/probe", "report"]);
+    c.linux.rootfsPropagation = prop;
+    assert.match(mountAt(report(c), "/").optional, want, prop);
+  }
+});
+
 test("mounts in order, with their types and options", { skip }, () => {
   const c = defaultConfig(["/bin/probe", "report"]);
   c.mounts.push(
