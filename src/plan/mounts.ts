@@ -2,8 +2,7 @@
  * mounts.ts: config.json `mounts` → the plan's mount operations. Pure.
  * Options become flags, propagation and data through the tables in
  * tables.ts; a `cgroup` mount on a v1 or hybrid host becomes a tmpfs with a
- * bind of each hierarchy, as runc does; a tmpfs /dev gets the default
- * devices bound from the host and the usual links.
+ * bind of each hierarchy, as runc does; a tmpfs /dev gets the usual links.
  */
 import path from "node:path";
 import { RuntimeError } from "../runtime/errors.js";
@@ -29,14 +28,14 @@ export class PlanError extends RuntimeError {
   }
 }
 
-export function planMounts(spec: Spec, host: HostFacts, cloneFlags: number): MountOp[] {
+export function planMounts(spec: Spec, host: Pick<HostFacts, "cgroups">, cloneFlags: number): MountOp[] {
   const ops: MountOp[] = [];
   (spec.mounts ?? []).forEach((m, i) => {
     const op = mountOp(m, i);
     if (m.type === "cgroup" || m.type === "cgroup2") ops.push(...cgroupMount(op, host, cloneFlags));
     else ops.push(op);
   });
-  return [...ops, ...defaultDevices(spec)];
+  return [...ops, ...devLinks(spec)];
 }
 
 /** options → flags, propagation and the data string, left to right as mount(8) */
@@ -71,7 +70,7 @@ export function mountOp(m: Mount, index: number): MountOp {
  * mount's flags (runc's mountCgroupV1). v2 with a cgroup namespace: cgroup2
  * itself; without one, a bind of our cgroup so the host's tree stays hidden.
  */
-function cgroupMount(op: MountOp, host: HostFacts, cloneFlags: number): MountOp[] {
+function cgroupMount(op: MountOp, host: Pick<HostFacts, "cgroups">, cloneFlags: number): MountOp[] {
   const all = host.cgroups?.hierarchies ?? [];
   const v1 = all.filter((h) => h.version === 1);
   const base = { propagation: 0, data: "", origin: op.origin, type: "" };
@@ -97,8 +96,7 @@ function under(mountpoint: string, cgroup: string): string {
   return cgroup === "/" ? mountpoint : path.posix.join(mountpoint, cgroup);
 }
 
-/** runc's default devices and links for a tmpfs /dev (libcontainer/specconv) */
-const DEVICES = ["null", "zero", "full", "random", "urandom", "tty"];
+/** runc's links for a tmpfs /dev (libcontainer/specconv); the devices themselves are devices.ts's */
 const LINKS: Array<[string, string]> = [
   ["/proc/self/fd", "/dev/fd"],
   ["/proc/self/fd/0", "/dev/stdin"],
@@ -106,16 +104,11 @@ const LINKS: Array<[string, string]> = [
   ["/proc/self/fd/2", "/dev/stderr"],
 ];
 
-function defaultDevices(spec: Spec): MountOp[] {
+function devLinks(spec: Spec): MountOp[] {
   const mounts = spec.mounts ?? [];
   const dests = new Set(mounts.map((m) => path.posix.resolve("/", m.destination)));
   if (!dests.has("/dev")) return [];
-  const base = { type: "", propagation: 0, data: "" };
-  const ops: MountOp[] = DEVICES.filter((d) => !dests.has(`/dev/${d}`)).map((d) => ({
-    ...base, kind: "bind" as const, source: `/dev/${d}`, destination: `/dev/${d}`, flags: MS.BIND,
-  }));
+  const base = { type: "", propagation: 0, data: "", flags: 0 };
   const links = dests.has("/dev/pts") ? [...LINKS, ["pts/ptmx", "/dev/ptmx"] as [string, string]] : LINKS;
-  for (const [target, link] of links)
-    ops.push({ ...base, kind: "symlink", source: target, destination: link, flags: 0 });
-  return ops;
+  return links.map(([target, link]) => ({ ...base, kind: "symlink" as const, source: target, destination: link }));
 }

@@ -5,7 +5,13 @@
  */
 import path from "node:path";
 import type { Spec } from "../spec/types.js";
+import { planDevices, type DeviceOp } from "./devices.js";
 import { planMounts, type CgroupFacts } from "./mounts.js";
+import { planSeccomp, type SeccompPlan } from "./seccomp.js";
+import {
+  planCaps, planCpuAffinity, planIoPriority, planLsm, planPaths, planPersonality, planRlimits, planScheduler, planSysctls,
+  planTimeOffsets, type CapSets, type Rlimit, type SchedAttr, type SecurityFacts, type Sysctl,
+} from "./security.js";
 import { CLONE_FLAGS, PROPAGATION } from "./tables.js";
 
 export interface MountOp {
@@ -45,9 +51,29 @@ export interface InitPlan {
   /** written by runts into /proc/PID/{uid,gid}_map; not sent to C */
   uidMappings: IdMap[];
   gidMappings: IdMap[];
+  devices: DeviceOp[];
+  /** undefined: the config leaves capabilities as they are (runc does the same) */
+  caps?: CapSets;
+  noNewPrivileges: boolean;
+  rlimits: Rlimit[];
+  oomScoreAdj?: number;
+  sysctls: Sysctl[];
+  maskedPaths: string[];
+  readonlyPaths: string[];
+  /** the profile to compile; `program` is filled in by create (src/host/seccomp.ts) before encoding */
+  seccomp?: SeccompPlan & { program?: Buffer };
+  apparmor?: string;
+  selinux?: string;
+  /** SELinux context of the container's own filesystems (tmpfs, devpts, mqueue): added to their data */
+  mountLabel?: string;
+  personality?: number;
+  scheduler?: SchedAttr;
+  ioPriority?: number;
+  cpuAffinity?: Buffer;
+  timeOffsets?: string;
 }
 
-export interface HostFacts { cgroups?: CgroupFacts }
+export interface HostFacts { cgroups?: CgroupFacts; security: SecurityFacts }
 
 export interface PlanInput {
   spec: Spec;
@@ -68,12 +94,13 @@ export function planInit(input: PlanInput): InitPlan {
   const proc = spec.process!;
   const user = proc.user ?? { uid: 0, gid: 0 };
   const ns = namespaces(spec);
+  const lsm = planLsm(spec, input.host.security);
   return {
     rootfs: path.resolve(input.bundle, spec.root!.path),
     stateDir: input.stateDir,
     cloneFlags: ns.cloneFlags,
     joins: ns.joins,
-    mounts: planMounts(spec, input.host, ns.cloneFlags),
+    mounts: labelled(planMounts(spec, input.host, ns.cloneFlags), lsm.mountLabel),
     rootPropagation: PROPAGATION[spec.linux?.rootfsPropagation ?? ""] ?? 0,
     rootReadonly: spec.root!.readonly === true,
     noPivot: input.noPivot,
@@ -89,7 +116,30 @@ export function planInit(input: PlanInput): InitPlan {
     flags: input.foreground ? FLAG_WAIT : 0,
     uidMappings: spec.linux?.uidMappings ?? [],
     gidMappings: spec.linux?.gidMappings ?? [],
+    devices: planDevices(spec),
+    caps: planCaps(spec, input.host.security),
+    noNewPrivileges: proc.noNewPrivileges === true,
+    rlimits: planRlimits(spec),
+    oomScoreAdj: proc.oomScoreAdj,
+    sysctls: planSysctls(spec),
+    maskedPaths: planPaths(spec, "maskedPaths"),
+    readonlyPaths: planPaths(spec, "readonlyPaths"),
+    seccomp: planSeccomp(spec.linux?.seccomp),
+    ...lsm,
+    personality: planPersonality(spec),
+    scheduler: planScheduler(spec),
+    ioPriority: planIoPriority(spec),
+    cpuAffinity: planCpuAffinity(spec),
+    timeOffsets: planTimeOffsets(spec, ns.cloneFlags),
   };
+}
+
+/** filesystems that take an SELinux context= option (runc labels the same) */
+const LABELLED = new Set(["tmpfs", "devpts", "mqueue"]);
+
+function labelled(mounts: MountOp[], label: string | undefined): MountOp[] {
+  if (!label) return mounts;
+  return mounts.map((m) => (m.kind === "fs" && LABELLED.has(m.type) ? { ...m, data: [m.data, `context="${label}"`].filter(Boolean).join(",") } : m));
 }
 
 /** new namespaces become clone flags; ones with a path are joined */

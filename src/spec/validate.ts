@@ -4,6 +4,7 @@ import schemaValidate from "./config-validator.gen.js";
 import type { ValidatorError } from "./config-validator.gen.js";
 import type { Spec } from "./types.js";
 import { RuntimeError } from "../runtime/errors.js";
+import { CAPABILITIES } from "../plan/tables.js";
 
 /** One problem; `path` is a JSON pointer into the config ("" = the whole document). */
 export interface ConfigProblem {
@@ -18,18 +19,7 @@ export interface ValidateOptions {
   requireProcess?: boolean;
 }
 
-/** Linux capability names, indexed by capability number (0 … 40). */
-export const KNOWN_CAPABILITIES: readonly string[] = [
-  "CAP_CHOWN", "CAP_DAC_OVERRIDE", "CAP_DAC_READ_SEARCH", "CAP_FOWNER", "CAP_FSETID", "CAP_KILL",
-  "CAP_SETGID", "CAP_SETUID", "CAP_SETPCAP", "CAP_LINUX_IMMUTABLE", "CAP_NET_BIND_SERVICE",
-  "CAP_NET_BROADCAST", "CAP_NET_ADMIN", "CAP_NET_RAW", "CAP_IPC_LOCK", "CAP_IPC_OWNER", "CAP_SYS_MODULE",
-  "CAP_SYS_RAWIO", "CAP_SYS_CHROOT", "CAP_SYS_PTRACE", "CAP_SYS_PACCT", "CAP_SYS_ADMIN", "CAP_SYS_BOOT",
-  "CAP_SYS_NICE", "CAP_SYS_RESOURCE", "CAP_SYS_TIME", "CAP_SYS_TTY_CONFIG", "CAP_MKNOD", "CAP_LEASE",
-  "CAP_AUDIT_WRITE", "CAP_AUDIT_CONTROL", "CAP_SETFCAP", "CAP_MAC_OVERRIDE", "CAP_MAC_ADMIN", "CAP_SYSLOG",
-  "CAP_WAKE_ALARM", "CAP_BLOCK_SUSPEND", "CAP_AUDIT_READ", "CAP_PERFMON", "CAP_BPF", "CAP_CHECKPOINT_RESTORE",
-];
-
-const KNOWN_CAPABILITY_SET = new Set(KNOWN_CAPABILITIES);
+const KNOWN_CAPABILITY_SET = new Set(CAPABILITIES);
 const CAPABILITY_SETS = ["bounding", "effective", "inheritable", "permitted", "ambient"] as const;
 
 /** a user's mistake in config.json: reported as is, never as an internal error */
@@ -377,7 +367,8 @@ function duplicates(list: unknown, key: string): Array<[number, string]> {
   return dups;
 }
 
-function escapePointer(name: string): string {
+/** a key as one JSON pointer token (RFC 6901) */
+export function escapePointer(name: string): string {
   return name.replace(/~/g, "~0").replace(/\//g, "~1");
 }
 

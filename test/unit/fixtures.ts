@@ -2,6 +2,10 @@
 import { existsSync, readFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
+import type { SecurityFacts } from "../../src/plan/security.js";
+
+/** a host as root sees it here: every capability up to CAP_CHECKPOINT_RESTORE, no LSM */
+export const ROOT_FACTS: SecurityFacts = { capLastCap: 40, capAvailable: (1n << 41n) - 1n, apparmor: false, selinux: false };
 
 /** The repo root: the nearest directory above this file holding package.json. */
 export function repoRoot(): string {
