@@ -6,7 +6,8 @@
     {
       "target_name": "runts-init",
       "type": "executable",
-      "sources": ["native/main.c", "native/child.c", "native/mounts.c", "native/plan.c",
+      "sources": ["native/main.c", "native/child.c", "native/mounts.c", "native/devices.c", "native/plan.c",
+                  "native/creds.c", "native/process.c",
                   "native/sync.c", "native/cloned.c"],
       "cflags": ["-std=gnu11", "-O2", "-Wall", "-Wextra", "-Wno-unused-parameter"],
       "ldflags": ["-static"]

@@ -6,14 +6,22 @@
  *  1. id maps first: until runts writes them we are nobody in our own user
  *     namespace and cannot create files with a mapped owner.
  *  2. setsid before anything can hand us a terminal.
- *  3. mounts and pivot_root need CAP_SYS_ADMIN, so they come before the
- *     credentials change that drops it (runc's standard_init_linux.go).
- *  4. hostname after pivot_root, creds after hostname (sethostname needs
- *     CAP_SYS_ADMIN too).
- *  5. cwd and the executable are looked up as the container's user, after
- *     pivot_root, so a missing program is a create-time error.
- *  6. READY, then wait for `start` on the exec socket; fds are closed last so
- *     nothing of the host reaches the container's process (CVE-2024-21626). */
+ *  3. sysctls and LSM labels through the host's /proc while we still see
+ *     it (the kernel applies sysctls to the writer's namespaces; a label
+ *     written to attr/exec takes effect at our one execve).
+ *  4. mounts, devices, read-only and masked paths, pivot_root: they need
+ *     CAP_SYS_ADMIN and CAP_MKNOD, so they come before the credentials
+ *     change that drops them (runc's standard_init_linux.go).
+ *  5. hostname after pivot_root; personality, scheduler, I/O priority and
+ *     rlimits while we still hold CAP_SYS_NICE and CAP_SYS_RESOURCE; then
+ *     ids and capabilities (creds.c says the order inside).
+ *  6. cwd and the executable are looked up as the container's user, after
+ *     pivot_root, so a missing program is a create-time error; a cwd that
+ *     leads out of the root through an inherited fd is refused
+ *     (CVE-2024-21626).
+ *  7. READY, then wait for `start` on the exec socket; fds are closed, then
+ *     no_new_privs and seccomp, last, immediately before execve: the filter
+ *     may forbid what came before (creds.c lock_down). */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
@@ -56,20 +64,6 @@ static void set_names(struct ctx *c) {
     fail(c, STEP_HOSTNAME, errno, 0, p->hostname);
   if (p->has_domainname && setdomainname(p->domainname, strlen(p->domainname)) < 0)
     fail(c, STEP_DOMAINNAME, errno, 0, p->domainname);
-}
-
-/* groups, then gid, then uid: after setuid we could no longer change them */
-static void set_creds(struct ctx *c) {
-  struct plan *p = &c->plan;
-  gid_t groups[p->ngroups + 1];
-  for (size_t i = 0; i < p->ngroups; i++) groups[i] = (gid_t)p->groups[i];
-  /* an empty list still clears the host's supplementary groups; a joined
-   * user namespace with setgroups "deny" refuses even that, harmlessly */
-  if (setgroups(p->ngroups, groups) < 0 && !(p->ngroups == 0 && errno == EPERM))
-    fail(c, STEP_SETGROUPS, errno, 0, NULL);
-  if (setresgid((gid_t)p->gid, (gid_t)p->gid, (gid_t)p->gid) < 0) fail(c, STEP_SETGID, errno, 0, NULL);
-  if (setresuid((uid_t)p->uid, (uid_t)p->uid, (uid_t)p->uid) < 0) fail(c, STEP_SETUID, errno, 0, NULL);
-  if (p->has_umask) umask((mode_t)p->umask);
 }
 
 static const char *env_get(char **envp, const char *key) {
@@ -117,14 +111,22 @@ static char *lookup(struct ctx *c) {
   fail(c, STEP_LOOKUP, denied ? EACCES : ENOENT, 1, name);
 }
 
-/* keep 0..2 and the preserved fds; the start connection is close-on-exec */
+/* keep 0..2, the preserved fds, the start connection (close-on-exec) and
+ * the seccomp listener socket (close-on-exec); returns the connection's new
+ * number, above the preserved ones */
 static int close_fds(struct ctx *c, int conn) {
   unsigned first = 3u + (unsigned)c->preserve;
   int hi = fcntl(conn, F_DUPFD_CLOEXEC, (int)first);
   if (hi < 0) return -1;
   close(conn);
-  if (hi > (int)first && syscall(SYS_close_range, first, (unsigned)hi - 1, 0) < 0) return -1;
-  return syscall(SYS_close_range, (unsigned)hi + 1, ~0u, 0) < 0 ? -1 : hi;
+  unsigned keep[2] = { (unsigned)hi, (unsigned)c->notify_sock };
+  int nkeep = c->notify_sock >= 0 ? 2 : 1;
+  if (nkeep == 2 && keep[1] < keep[0]) { keep[1] = keep[0]; keep[0] = (unsigned)c->notify_sock; }
+  for (int k = 0; k < nkeep; k++) {
+    if (keep[k] > first && syscall(SYS_close_range, first, keep[k] - 1, 0) < 0) return -1;
+    first = keep[k] + 1;
+  }
+  return syscall(SYS_close_range, first, ~0u, 0) < 0 ? -1 : hi;
 }
 
 /* block until `runts start` connects, then become the container's process */
@@ -135,10 +137,29 @@ static _Noreturn void wait_and_exec(struct ctx *c, char *path) {
   close(c->listener);
   int fd = close_fds(c, conn);
   if (fd < 0) { report_error(conn, STEP_CLOSE_FDS, errno, 0, NULL); _exit(1); }
+  lock_down(c, fd);
   execve(path, c->plan.argv, c->plan.envp);
   int err = errno;
   report_error(fd, STEP_EXEC, err, 0, path);
   _exit(err == ENOENT ? 127 : 126);
+}
+
+/* the state runts sends to the seccomp listener names our host pid, which
+ * only runts knows: ask for it (the child asks, the parent answers) */
+static void seccomp_state_handshake(struct ctx *c) {
+  uint32_t type;
+  if (frame_send(c->sync, MSG_SECCOMP_STATE_REQ, NULL, 0) < 0) _exit(1);
+  if (frame_recv(c->sync, &type, &c->notify_state, &c->notify_state_len) < 0 || type != MSG_SECCOMP_STATE) _exit(1);
+}
+
+/* after pivot_root an inherited directory fd (/proc/self/fd/N) could still
+ * lead outside the root; the kernel then reports the cwd as unreachable */
+static void enter_cwd(struct ctx *c) {
+  char buf[4096];
+  if (chdir(c->plan.cwd) < 0) fail(c, STEP_CWD, errno, 0, c->plan.cwd);
+  long n = syscall(SYS_getcwd, buf, sizeof buf);
+  if (n < 0 && errno != ERANGE) fail(c, STEP_CWD_ESCAPE, errno, 0, c->plan.cwd);
+  if (n >= 0 && buf[0] != '/') fail(c, STEP_CWD_ESCAPE, EPERM, 0, c->plan.cwd);
 }
 
 int child_main(struct ctx *c) {
@@ -151,11 +172,16 @@ int child_main(struct ctx *c) {
   for (size_t i = 0; i < p->njoins; i++)
     if (p->joins[i].type == CLONE_NEWUSER) p->clone_flags |= CLONE_NEWUSER;
   if (p->clone_flags & CLONE_NEWUSER) become_ns_root();
+  if (p->seccomp_listener) seccomp_state_handshake(c);
   if (!(p->flags & FLAG_NO_SETSID) && setsid() < 0) fail(c, STEP_SETSID, errno, 0, NULL);
+  write_sysctls(c);
+  set_lsm_labels(c);
   setup_rootfs(c);
   set_names(c);
+  set_process_attrs(c);
+  set_rlimits(c);
   set_creds(c);
-  if (chdir(p->cwd) < 0) fail(c, STEP_CWD, errno, 0, p->cwd);
+  enter_cwd(c);
   char *path = lookup(c);
   prctl(PR_SET_PDEATHSIG, 0);
   if (frame_send(c->sync, MSG_READY, NULL, 0) < 0) _exit(1);

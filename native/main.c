@@ -68,9 +68,20 @@ static int join_namespaces(struct ctx *c, const char **bad) {
   return 0;
 }
 
+/* SCMP_ACT_NOTIFY: connect to the listener now, as the host's root and
+ * before any namespace is joined, so its path means what it means on the
+ * host; C sends the notify fd on this socket once the filter is loaded */
+static int connect_listener(struct ctx *c) {
+  struct sockaddr_un sa = { .sun_family = AF_UNIX };
+  const char *path = c->plan.seccomp_listener;
+  if (strlen(path) >= sizeof sa.sun_path) return errno = ENAMETOOLONG, -1;
+  strcpy(sa.sun_path, path);
+  c->notify_sock = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  if (c->notify_sock < 0) return -1;
+  return connect(c->notify_sock, (struct sockaddr *)&sa, sizeof sa);
+}
+
 static pid_t clone_child(struct ctx *c) {
-  /* clone() cannot say CLONE_NEWTIME; unshare makes our children join one */
-  if ((c->plan.clone_flags & CLONE_NEWTIME) && unshare(CLONE_NEWTIME) < 0) return -1;
   struct clone_args args = {
     .flags = c->plan.clone_flags & ~(uint64_t)CLONE_NEWTIME,
     .exit_signal = SIGCHLD,
@@ -123,7 +134,7 @@ static _Noreturn void die(struct ctx *c, uint32_t step, const char *detail) {
 }
 
 int main(int argc, char **argv, char **envp) {
-  struct ctx c = { .state_dirfd = -1, .listener = -1 };
+  struct ctx c = { .state_dirfd = -1, .listener = -1, .notify_sock = -1 };
   reset_signals();
   if (argc < 2) return 2;
   c.preserve = atoi(argv[1]);
@@ -134,12 +145,19 @@ int main(int argc, char **argv, char **envp) {
   const char *bad = c.plan.state_dir;
   c.state_dirfd = open(bad, O_PATH | O_DIRECTORY | O_CLOEXEC);
   if (c.state_dirfd < 0 || bind_exec_socket(&c) < 0) die(&c, STEP_EXEC_SOCKET, bad);
+  if (c.plan.seccomp_listener && connect_listener(&c) < 0) die(&c, STEP_SECCOMP_NOTIFY, c.plan.seccomp_listener);
   if (join_namespaces(&c, &bad) < 0) die(&c, STEP_JOIN_NS, bad);
+  /* clone() cannot say CLONE_NEWTIME; unshare makes our children join one,
+   * whose offsets can be written only until a process is in it */
+  if ((c.plan.clone_flags & CLONE_NEWTIME) && unshare(CLONE_NEWTIME) < 0) die(&c, STEP_CLONE, "unshare(CLONE_NEWTIME)");
+  uint32_t step = parent_attrs(&c, &bad);
+  if (step) die(&c, step, bad);
   pid_t child = clone_child(&c);
   if (child < 0) die(&c, STEP_CLONE, "clone3");
   if (child == 0) _exit(child_main(&c));
   close(c.sync);
   close(c.listener);
+  if (c.notify_sock >= 0) close(c.notify_sock);
   uint32_t pid = (uint32_t)child;
   if (frame_send(c.ctl, MSG_PID, &pid, 4) < 0) { errno = EPIPE; }
   return supervise(&c, child);

@@ -17,7 +17,7 @@
 #include <unistd.h>
 #include "runts.h"
 
-static int open_in_root(int rootfd, const char *path, int flags) {
+int open_in_root(int rootfd, const char *path, int flags) {
   struct open_how how = {
     .flags = (uint64_t)(flags | O_CLOEXEC),
     .resolve = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS,
@@ -80,17 +80,23 @@ static int split_parent(const char *path, char *parent, size_t size, const char 
   return 0;
 }
 
+/* the parent directory of path, made if missing and opened inside the root;
+ * *base is the last component of path */
+int open_parent(int rootfd, const char *path, const char **base) {
+  char parent[4096];
+  if (split_parent(path, parent, sizeof parent, base) < 0 || mkdirs_in_root(rootfd, parent) < 0) return -1;
+  return open_in_root(rootfd, parent, O_PATH | O_DIRECTORY);
+}
+
 /* the mount point, made if missing: a directory, or an empty file to bind a
  * file onto */
-static int open_target(int rootfd, const char *dest, int want_dir) {
-  char parent[4096];
+int open_target(int rootfd, const char *dest, int want_dir) {
   const char *base;
   if (want_dir) {
     if (mkdirs_in_root(rootfd, dest) < 0) return -1;
     return open_in_root(rootfd, dest, O_PATH | O_DIRECTORY);
   }
-  if (split_parent(dest, parent, sizeof parent, &base) < 0 || mkdirs_in_root(rootfd, parent) < 0) return -1;
-  int dir = open_in_root(rootfd, parent, O_PATH | O_DIRECTORY);
+  int dir = open_parent(rootfd, dest, &base);
   if (dir < 0) return -1;
   int fd = openat(dir, base, O_CREAT | O_EXCL | O_WRONLY | O_NOFOLLOW | O_CLOEXEC, 0644);
   close(dir);
@@ -99,12 +105,12 @@ static int open_target(int rootfd, const char *dest, int want_dir) {
   return open_in_root(rootfd, dest, O_PATH);
 }
 
-static void fd_path(char *buf, size_t size, int fd) {
+void fd_path(char *buf, size_t size, int fd) {
   snprintf(buf, size, "/proc/self/fd/%d", fd);
 }
 
 /* flags a user namespace locks on a mount: a remount must repeat them */
-static unsigned long locked_flags(const char *path) {
+unsigned long locked_flags(const char *path) {
   static const struct { unsigned long st, ms; } table[] = {
     { ST_NOSUID, MS_NOSUID }, { ST_NODEV, MS_NODEV }, { ST_NOEXEC, MS_NOEXEC },
     { ST_NOATIME, MS_NOATIME }, { ST_NODIRATIME, MS_NODIRATIME }, { ST_RELATIME, MS_RELATIME },
@@ -137,11 +143,8 @@ static void finish_mount(struct ctx *c, int rootfd, size_t i) {
 
 static void do_symlink(struct ctx *c, int rootfd, size_t i) {
   struct mount_op *m = &c->plan.mounts[i];
-  char parent[4096];
   const char *base;
-  if (split_parent(m->dest, parent, sizeof parent, &base) < 0 || mkdirs_in_root(rootfd, parent) < 0)
-    fail(c, STEP_SYMLINK, errno, (uint32_t)i, m->dest);
-  int dir = open_in_root(rootfd, parent, O_PATH | O_DIRECTORY);
+  int dir = open_parent(rootfd, m->dest, &base);
   if (dir < 0 || (symlinkat(m->source, dir, base) < 0 && errno != EEXIST))
     fail(c, STEP_SYMLINK, errno, (uint32_t)i, m->dest);
   close(dir);
@@ -226,6 +229,10 @@ int setup_rootfs(struct ctx *c) {
   int rootfd = open(p->rootfs, O_PATH | O_DIRECTORY | O_CLOEXEC);
   if (rootfd < 0) fail(c, STEP_BIND_ROOTFS, errno, 0, p->rootfs);
   for (size_t i = 0; i < p->nmounts; i++) do_mount(c, rootfd, i);
+  /* devices need the config's /dev mounted; read-only and masked paths
+   * need /proc and /sys mounted, and come last so nothing mounts over them */
+  make_devices(c, rootfd);
+  protect_paths(c, rootfd);
   close(rootfd);
   if (p->no_pivot) no_pivot(c); else pivot(c);
   if (p->root_readonly &&

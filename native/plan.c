@@ -67,6 +67,84 @@ static int push_u64(uint64_t **arr, size_t *n, struct cursor *c) {
   return 0;
 }
 
+static const char *take_bytes(struct cursor *c, size_t *len) {
+  const char *b = c->p;
+  *len = c->left;
+  c->p += c->left;
+  c->left = 0;
+  return b;
+}
+
+static int decode_rlimit(struct plan *p, struct cursor *c) {
+  struct rlimit_op r;
+  uint32_t zero;
+  if (take(c, &r.resource, 4) || take(c, &zero, 4) || take(c, &r.soft, 8) || take(c, &r.hard, 8)) return -1;
+  if (!(p->rlimits = push(p->rlimits, &p->nrlimits, sizeof r))) return -1;
+  p->rlimits[p->nrlimits - 1] = r;
+  return 0;
+}
+
+static int decode_sysctl(struct plan *p, struct cursor *c) {
+  struct sysctl_op s;
+  if (!(s.path = take_str(c)) || !(s.value = take_str(c))) return -1;
+  if (!(p->sysctls = push(p->sysctls, &p->nsysctls, sizeof s))) return -1;
+  p->sysctls[p->nsysctls - 1] = s;
+  return 0;
+}
+
+static int decode_device(struct plan *p, struct cursor *c) {
+  struct device_op d;
+  if (take(c, &d.mode, 8) || take(c, &d.major, 4) || take(c, &d.minor, 4) || take(c, &d.uid, 4) ||
+      take(c, &d.gid, 4) || take(c, &d.bind, 8) || !(d.path = take_str(c))) return -1;
+  if (!(p->devices = push(p->devices, &p->ndevices, sizeof d))) return -1;
+  p->devices[p->ndevices - 1] = d;
+  return 0;
+}
+
+static int decode_sched(struct plan *p, struct cursor *c) {
+  struct sched_op *s = &p->sched;
+  p->has_sched = 1;
+  return take(c, &s->policy, 8) || take(c, &s->flags, 8) || take(c, &s->nice, 8) || take(c, &s->priority, 8) ||
+         take(c, &s->runtime, 8) || take(c, &s->deadline, 8) || take(c, &s->period, 8) ? -1 : 0;
+}
+
+static int decode_seccomp(struct plan *p, struct cursor *c) {
+  p->seccomp_flags = u64_of(c);
+  p->seccomp_prog = take_bytes(c, &p->seccomp_len);
+  return p->seccomp_len % 8 == 0 && p->seccomp_len > 0 ? 0 : -1; /* sizeof(struct sock_filter) */
+}
+
+static int decode_caps(struct plan *p, struct cursor *c) {
+  p->has_caps = 1;
+  for (int i = 0; i < NCAPSETS; i++)
+    if (take(c, &p->caps[i], 8)) return -1;
+  return 0;
+}
+
+/* the records of issue 3's fields; 1 when the tag is not one of them */
+static int decode_security(struct plan *p, uint16_t tag, struct cursor *c) {
+  switch (tag) {
+  case TAG_CAPS: return decode_caps(p, c);
+  case TAG_NO_NEW_PRIVS: p->nnp = (int)u64_of(c); return 0;
+  case TAG_RLIMIT: return decode_rlimit(p, c);
+  case TAG_OOM_SCORE_ADJ: p->has_oom = 1; p->oom_score_adj = (int64_t)u64_of(c); return 0;
+  case TAG_SYSCTL: return decode_sysctl(p, c);
+  case TAG_MASKED: return push_str(&p->masked, &p->nmasked, c);
+  case TAG_READONLY: return push_str(&p->readonly, &p->nreadonly, c);
+  case TAG_DEVICE: return decode_device(p, c);
+  case TAG_SECCOMP: return decode_seccomp(p, c);
+  case TAG_SECCOMP_LISTENER: return (p->seccomp_listener = take_str(c)) ? 0 : -1;
+  case TAG_APPARMOR: return (p->apparmor = take_str(c)) ? 0 : -1;
+  case TAG_SELINUX: return (p->selinux = take_str(c)) ? 0 : -1;
+  case TAG_PERSONALITY: p->has_personality = 1; p->personality = u64_of(c); return 0;
+  case TAG_SCHEDULER: return decode_sched(p, c);
+  case TAG_IOPRIO: p->has_ioprio = 1; p->ioprio = u64_of(c); return 0;
+  case TAG_CPU_AFFINITY: p->affinity = take_bytes(c, &p->affinity_len); return 0;
+  case TAG_TIME_OFFSETS: return (p->time_offsets = take_str(c)) ? 0 : -1;
+  default: return 1;
+  }
+}
+
 static int decode_record(struct plan *p, uint16_t tag, struct cursor *c) {
   switch (tag) {
   case TAG_ROOTFS: return (p->rootfs = take_str(c)) ? 0 : -1;
@@ -87,7 +165,7 @@ static int decode_record(struct plan *p, uint16_t tag, struct cursor *c) {
   case TAG_ARG: return push_str(&p->argv, &p->nargs, c);
   case TAG_ENV: return push_str(&p->envp, &p->nenv, c);
   case TAG_FLAGS: p->flags = u64_of(c); return 0;
-  default: return 0; /* unknown tags are skipped: the ABI number guards meaning */
+  default: return decode_security(p, tag, c) < 0 ? -1 : 0; /* unknown tags are skipped: the ABI guards meaning */
   }
 }
 

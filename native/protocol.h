@@ -22,11 +22,18 @@
  *
  * Sequence (create):
  *   runts -> P  PLAN(plan bytes)        P decodes everything before clone
- *   P           joins namespaces by path, binds <state>/exec.sock, clone3
+ *   P           binds <state>/exec.sock, connects to the seccomp listener,
+ *               joins namespaces by path, writes oom_score_adj and the time
+ *               namespace's offsets, clone3
  *   P -> runts  PID(u32 host pid of C)
  *   C -> runts  IDMAP_REQ               only with a new user namespace
  *   runts -> C  IDMAP_ACK               after writing /proc/PID/{uid,gid}_map
- *   C           mounts, pivot_root, hostname, creds, executable lookup
+ *   C -> runts  SECCOMP_STATE_REQ       only with a seccomp listenerPath
+ *   runts -> C  SECCOMP_STATE(json)     the container process state that C
+ *                                       sends with the notify fd at start
+ *   C           sysctls, mounts, devices, masked and read-only paths,
+ *               pivot_root, hostname, rlimits, creds, capabilities,
+ *               executable lookup (child.c says why in this order)
  *   C -> runts  READY  or  ERROR(u32 step, i32 errno, u32 index, detail)
  *   runts       records state.json, writes --pid-file
  *   runts -> P  COMMIT                  P exits 0 (or, with FLAG_WAIT, waits
@@ -34,13 +41,14 @@
  *   EOF on ctl before COMMIT = abort: P kills C, removes the state dir, exits 1.
  *
  * start: `runts start` connects to <state>/exec.sock; C accepts, closes every
- * fd but 0..2+N and the connection (which is close-on-exec) and execs. EOF on
- * the connection means execve succeeded; an ERROR frame means it did not.
+ * fd but 0..2+N and the connection (which is close-on-exec), sets
+ * no_new_privs, loads the seccomp filter and execs. EOF on the connection
+ * means execve succeeded; an ERROR frame means a step or execve did not.
  */
 #ifndef RUNTS_PROTOCOL_H
 #define RUNTS_PROTOCOL_H
 
-#define RUNTS_ABI 1
+#define RUNTS_ABI 2
 #define RUNTS_MAGIC 0x53544e52u /* "RNTS" little-endian */
 
 /* frame types */
@@ -52,6 +60,8 @@ enum msg_type {
   MSG_IDMAP_ACK = 11,
   MSG_READY = 12,
   MSG_ERROR = 13,
+  MSG_SECCOMP_STATE_REQ = 14,
+  MSG_SECCOMP_STATE = 15,
 };
 
 /*
@@ -78,6 +88,26 @@ enum plan_tag {
   TAG_ARG = 16,          /* str, repeated */
   TAG_ENV = 17,          /* str, repeated */
   TAG_FLAGS = 18,        /* u64 FLAG_* */
+  TAG_CAPS = 19,         /* u64 x5: bounding, effective, inheritable, permitted,
+                            ambient; absent = leave capabilities as they are */
+  TAG_NO_NEW_PRIVS = 20, /* u64 1 */
+  TAG_RLIMIT = 21,       /* u32 RLIMIT_*, u32 zero, u64 soft, u64 hard; repeated */
+  TAG_OOM_SCORE_ADJ = 22,/* i64 */
+  TAG_SYSCTL = 23,       /* str /proc/sys/... path, str value; repeated */
+  TAG_MASKED = 24,       /* str path in the container; repeated */
+  TAG_READONLY = 25,     /* str path in the container; repeated */
+  TAG_DEVICE = 26,       /* u64 mode (S_IF* | perms), u32 major, u32 minor,
+                            u32 uid, u32 gid, u64 bind, str path; repeated */
+  TAG_SECCOMP = 27,      /* u64 SECCOMP_FILTER_FLAG_*, then struct sock_filter[] */
+  TAG_SECCOMP_LISTENER = 28, /* str host path of the notify listener */
+  TAG_APPARMOR = 29,     /* str profile */
+  TAG_SELINUX = 30,      /* str label */
+  TAG_PERSONALITY = 31,  /* u64 */
+  TAG_SCHEDULER = 32,    /* u64 policy, u64 flags, i64 nice, u64 priority,
+                            u64 runtime, u64 deadline, u64 period */
+  TAG_IOPRIO = 33,       /* u64 ioprio_set value */
+  TAG_CPU_AFFINITY = 34, /* cpu_set_t bytes */
+  TAG_TIME_OFFSETS = 35, /* str, as /proc/self/timens_offsets takes it */
 };
 
 enum mount_kind {
@@ -121,6 +151,26 @@ enum step {
   STEP_ACCEPT = 25,
   STEP_EXEC = 26,
   STEP_CLOSE_FDS = 27,
+  STEP_CAP_BOUNDING = 28,
+  STEP_CAPS = 29,
+  STEP_CAP_AMBIENT = 30,
+  STEP_RLIMIT = 31,
+  STEP_OOM_SCORE_ADJ = 32,
+  STEP_SYSCTL = 33,
+  STEP_READONLY = 34,
+  STEP_MASKED = 35,
+  STEP_DEVICE = 36,
+  STEP_NO_NEW_PRIVS = 37,
+  STEP_SECCOMP = 38,
+  STEP_SECCOMP_NOTIFY = 39,
+  STEP_APPARMOR = 40,
+  STEP_SELINUX = 41,
+  STEP_PERSONALITY = 42,
+  STEP_SCHEDULER = 43,
+  STEP_IOPRIO = 44,
+  STEP_CPU_AFFINITY = 45,
+  STEP_TIME_OFFSETS = 46,
+  STEP_CWD_ESCAPE = 47,
 };
 
 #endif

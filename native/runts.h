@@ -19,6 +19,18 @@ struct join_ns {
   int fd;
 };
 
+struct rlimit_op { uint32_t resource; uint64_t soft, hard; };
+struct sysctl_op { const char *path, *value; };
+struct device_op {
+  uint64_t mode, bind;
+  uint32_t major, minor, uid, gid;
+  const char *path;
+};
+struct sched_op { uint64_t policy, flags; int64_t nice; uint64_t priority, runtime, deadline, period; };
+
+/* the capability sets, in TAG_CAPS order */
+enum { CAP_BND, CAP_EFF, CAP_INH, CAP_PRM, CAP_AMB, NCAPSETS };
+
 struct plan {
   const char *rootfs, *state_dir, *hostname, *domainname, *cwd;
   uint64_t clone_flags, root_propagation, flags;
@@ -29,6 +41,22 @@ struct plan {
   uint64_t *groups; size_t ngroups;
   char **argv; size_t nargs;   /* NULL-terminated */
   char **envp; size_t nenv;    /* NULL-terminated */
+  /* issue 3: security; has_* says the config gave it */
+  int has_caps, nnp, has_oom, has_personality, has_sched, has_ioprio;
+  uint64_t caps[NCAPSETS];
+  struct rlimit_op *rlimits; size_t nrlimits;
+  int64_t oom_score_adj;
+  struct sysctl_op *sysctls; size_t nsysctls;
+  char **masked; size_t nmasked;
+  char **readonly; size_t nreadonly;
+  struct device_op *devices; size_t ndevices;
+  uint64_t seccomp_flags;
+  const char *seccomp_prog; size_t seccomp_len; /* struct sock_filter[], NULL: none */
+  const char *seccomp_listener;
+  const char *apparmor, *selinux, *time_offsets;
+  uint64_t personality, ioprio;
+  struct sched_op sched;
+  const char *affinity; size_t affinity_len;
 };
 
 /* the fds and plan one init works with */
@@ -38,6 +66,14 @@ struct ctx {
   int ctl, sync;    /* sockets to runts */
   int listener;     /* <state>/exec.sock, listening */
   int state_dirfd;
+  /* creds.c: the capability sets the process ends with; CAP_SYS_ADMIN kept
+   * in effective until the seccomp filter is loaded (admin_kept) */
+  uint64_t final_caps[NCAPSETS];
+  int admin_kept;
+  /* SCMP_ACT_NOTIFY: connected to the listener by P, and the state runts
+   * sends with the notify fd (MSG_SECCOMP_STATE) */
+  int notify_sock;
+  char *notify_state; uint32_t notify_state_len;
 };
 
 /* plan.c */
@@ -54,8 +90,29 @@ int ensure_sealed_copy(char **argv, char **envp);
 /* child.c */
 int child_main(struct ctx *c);
 
-/* mounts.c */
+/* creds.c: ids, capabilities, rlimits; then, at exec, no_new_privs and seccomp */
+void set_rlimits(struct ctx *c);
+void set_creds(struct ctx *c);
+void lock_down(struct ctx *c, int report_fd);
+
+/* process.c: what the process inherits across execve */
+void set_process_attrs(struct ctx *c);
+uint32_t parent_attrs(struct ctx *c, const char **bad); /* in P, before clone: 0 or the failed step */
+void set_lsm_labels(struct ctx *c);
+
+/* devices.c: device nodes, read-only and masked paths (before pivot_root),
+ * sysctls */
+void make_devices(struct ctx *c, int rootfd);
+void protect_paths(struct ctx *c, int rootfd);
+void write_sysctls(struct ctx *c);
+
+/* mounts.c; paths inside the root are resolved with RESOLVE_IN_ROOT */
 int setup_rootfs(struct ctx *c);
+int open_in_root(int rootfd, const char *path, int flags);
+int open_parent(int rootfd, const char *path, const char **base);
+int open_target(int rootfd, const char *dest, int want_dir);
+void fd_path(char *buf, size_t size, int fd);
+unsigned long locked_flags(const char *path);
 
 /* fail: report a step's failure on the sync socket and exit the child */
 _Noreturn void fail(struct ctx *c, uint32_t step, int err, uint32_t index, const char *detail);
