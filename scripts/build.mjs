@@ -37,6 +37,9 @@ await esbuild.build({
   target: "node20",
   minifySyntax: true,
   define: { RUNTS_COMMIT: JSON.stringify(commit), RUNTS_PACKAGE_ROOT: JSON.stringify(root) },
+  // koffi loads its own prebuilt .node file at run time; it is required from
+  // node_modules, and only when a config has a seccomp profile to compile
+  external: ["koffi"],
   logLevel: "warning",
   // launch.ts reads import.meta.url only when RUNTS_PACKAGE_ROOT is not defined
   logOverride: { "empty-import-meta": "silent" },

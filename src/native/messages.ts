@@ -5,6 +5,8 @@
  */
 import { getSystemErrorMap } from "node:util";
 import type { InitPlan } from "../plan/plan.js";
+import { CAPABILITIES, RLIMITS } from "../plan/tables.js";
+import { escapePointer } from "../spec/validate.js";
 import { Step, StepId, type InitFailure } from "./wire.js";
 
 /** strerror as libuv words it: "no such file or directory" */
@@ -20,7 +22,11 @@ export function describeFailure(f: InitFailure, plan?: InitPlan): string {
     case StepId.MOUNT_TARGET: case StepId.MOUNT: case StepId.MOUNT_REMOUNT:
     case StepId.MOUNT_PROPAGATION: case StepId.SYMLINK:
       return mountMessage(f, plan, cause);
+    case StepId.CWD_ESCAPE:
+      return `the cwd \`${f.detail}\` leads outside the container's root (through an inherited fd?): refused (CVE-2024-21626)`;
     default: {
+      const entry = plan && configEntry(f, plan);
+      if (entry) return `${entry}: ${cause}`;
       const subject = f.detail ? ` \`${f.detail}\`` : "";
       return `${Step[f.step] ?? `step ${f.step}`}${subject}: ${cause}`;
     }
@@ -44,5 +50,33 @@ function mountMessage(f: InitFailure, plan: InitPlan | undefined, cause: string)
     case StepId.MOUNT_REMOUNT: return `remount \`${m.destination}\` with its options${where}: ${cause}`;
     case StepId.MOUNT_PROPAGATION: return `set propagation of \`${m.destination}\`${where}: ${cause}`;
     default: return `mount \`${m.source}\` on \`${m.destination}\`${m.type ? ` (${m.type})` : ""}${where}: ${cause}`;
+  }
+}
+
+/** a step on one entry of the config: say which entry, by name and JSON path */
+function configEntry(f: InitFailure, plan: InitPlan): string | undefined {
+  const cap = CAPABILITIES[f.index] ?? `capability ${f.index}`;
+  switch (f.step) {
+    case StepId.CAP_BOUNDING: return `drop \`${cap}\` from the bounding set (config.json /process/capabilities/bounding)`;
+    case StepId.CAP_AMBIENT: return `raise the ambient capability \`${cap}\` (config.json /process/capabilities/ambient)`;
+    case StepId.RLIMIT: {
+      const r = plan.rlimits[f.index];
+      const name = Object.keys(RLIMITS).find((k) => RLIMITS[k] === r?.resource) ?? f.detail;
+      return `setrlimit \`${name}\` (config.json /process/rlimits/${f.index})`;
+    }
+    case StepId.SYSCTL: {
+      const key = plan.sysctls[f.index]?.key ?? f.detail;
+      return `write the sysctl \`${key}\` = \`${plan.sysctls[f.index]?.value}\` (config.json /linux/sysctl/${escapePointer(key)})`;
+    }
+    case StepId.DEVICE: {
+      const origin = plan.devices[f.index]?.origin;
+      return `create the device \`${f.detail}\`${origin === undefined ? " (one of the default devices)" : ` (config.json /linux/devices/${origin})`}`;
+    }
+    case StepId.READONLY: return `make \`${f.detail}\` read-only (config.json /linux/readonlyPaths/${f.index})`;
+    case StepId.MASKED:
+      return f.detail.startsWith("/dev/null") ? undefined : `mask \`${f.detail}\` (config.json /linux/maskedPaths/${f.index})`;
+    case StepId.SECCOMP: return "load the seccomp filter (config.json /linux/seccomp)";
+    case StepId.SECCOMP_NOTIFY: return `send the seccomp notify fd to the listener \`${f.detail}\` (config.json /linux/seccomp/listenerPath)`;
+    default: return undefined;
   }
 }

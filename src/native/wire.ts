@@ -7,7 +7,7 @@
  */
 import type { InitPlan, MountOp } from "../plan/plan.js";
 
-export const ABI = 1;
+export const ABI = 2;
 export const MAGIC = 0x53544e52; // "RNTS"
 
 export const Msg = {
@@ -18,6 +18,8 @@ export const Msg = {
   IDMAP_ACK: 11,
   READY: 12,
   ERROR: 13,
+  SECCOMP_STATE_REQ: 14,
+  SECCOMP_STATE: 15,
 } as const;
 
 export const Tag = {
@@ -39,6 +41,23 @@ export const Tag = {
   ARG: 16,
   ENV: 17,
   FLAGS: 18,
+  CAPS: 19,
+  NO_NEW_PRIVS: 20,
+  RLIMIT: 21,
+  OOM_SCORE_ADJ: 22,
+  SYSCTL: 23,
+  MASKED: 24,
+  READONLY: 25,
+  DEVICE: 26,
+  SECCOMP: 27,
+  SECCOMP_LISTENER: 28,
+  APPARMOR: 29,
+  SELINUX: 30,
+  PERSONALITY: 31,
+  SCHEDULER: 32,
+  IOPRIO: 33,
+  CPU_AFFINITY: 34,
+  TIME_OFFSETS: 35,
 } as const;
 
 export const MountKind = { fs: 1, bind: 2, symlink: 3, remount: 4 } as const;
@@ -74,6 +93,26 @@ export const Step: Record<number, string> = {
   25: "wait for start",
   26: "exec",
   27: "close inherited fds",
+  28: "drop from the bounding set",
+  29: "set the capabilities",
+  30: "raise the ambient capability",
+  31: "setrlimit",
+  32: "write oom_score_adj",
+  33: "write the sysctl",
+  34: "make the path read-only",
+  35: "mask the path",
+  36: "create the device",
+  37: "set no_new_privs",
+  38: "load the seccomp filter",
+  39: "send the seccomp notify fd to",
+  40: "set the AppArmor profile",
+  41: "set the SELinux label",
+  42: "set the personality",
+  43: "set the scheduler",
+  44: "set the I/O priority",
+  45: "set the cpu affinity",
+  46: "write the time namespace offsets",
+  47: "check the cwd is inside the container",
 };
 
 export const StepId = {
@@ -85,6 +124,17 @@ export const StepId = {
   CWD: 22,
   LOOKUP: 23,
   EXEC: 26,
+  CAP_BOUNDING: 28,
+  CAPS: 29,
+  CAP_AMBIENT: 30,
+  RLIMIT: 31,
+  SYSCTL: 33,
+  READONLY: 34,
+  MASKED: 35,
+  DEVICE: 36,
+  SECCOMP: 38,
+  SECCOMP_NOTIFY: 39,
+  CWD_ESCAPE: 47,
 } as const;
 
 /** a plan as bytes, in the record format protocol.h describes */
@@ -114,7 +164,38 @@ export function encodePlan(plan: InitPlan): Buffer {
   for (const a of plan.args) rec(Tag.ARG, str(a));
   for (const e of plan.env) rec(Tag.ENV, str(e));
   rec(Tag.FLAGS, u64(plan.flags));
+  encodeSecurity(plan, rec);
   return Buffer.concat(parts);
+}
+
+type Rec = (tag: number, payload: Buffer) => void;
+
+/** the records of issue 3's fields, each only when the plan has it */
+function encodeSecurity(plan: InitPlan, rec: Rec): void {
+  const c = plan.caps;
+  if (c) rec(Tag.CAPS, Buffer.concat([c.bounding, c.effective, c.inheritable, c.permitted, c.ambient].map(u64)));
+  if (plan.noNewPrivileges) rec(Tag.NO_NEW_PRIVS, u64(1));
+  for (const r of plan.rlimits) rec(Tag.RLIMIT, Buffer.concat([u32pair(r.resource, 0), u64(r.soft), u64(r.hard)]));
+  if (plan.oomScoreAdj !== undefined) rec(Tag.OOM_SCORE_ADJ, i64(plan.oomScoreAdj));
+  for (const s of plan.sysctls) rec(Tag.SYSCTL, Buffer.concat([str(s.path), str(s.value)]));
+  for (const p of plan.maskedPaths) rec(Tag.MASKED, str(p));
+  for (const p of plan.readonlyPaths) rec(Tag.READONLY, str(p));
+  for (const d of plan.devices)
+    rec(Tag.DEVICE, Buffer.concat([u64(d.mode), u32pair(d.major, d.minor), u32pair(d.uid, d.gid), u64(d.bind ? 1 : 0), str(d.path)]));
+  const sc = plan.seccomp;
+  if (sc) {
+    if (!sc.program) throw new Error("seccomp profile not compiled before encoding the plan");
+    rec(Tag.SECCOMP, Buffer.concat([u64(sc.flags), sc.program]));
+    if (sc.listenerPath !== undefined) rec(Tag.SECCOMP_LISTENER, str(sc.listenerPath));
+  }
+  if (plan.apparmor !== undefined) rec(Tag.APPARMOR, str(plan.apparmor));
+  if (plan.selinux !== undefined) rec(Tag.SELINUX, str(plan.selinux));
+  if (plan.personality !== undefined) rec(Tag.PERSONALITY, u64(plan.personality));
+  const s = plan.scheduler;
+  if (s) rec(Tag.SCHEDULER, Buffer.concat([u64(s.policy), u64(s.flags), i64(s.nice), u64(s.priority), u64(s.runtime), u64(s.deadline), u64(s.period)]));
+  if (plan.ioPriority !== undefined) rec(Tag.IOPRIO, u64(plan.ioPriority));
+  if (plan.cpuAffinity) rec(Tag.CPU_AFFINITY, plan.cpuAffinity);
+  if (plan.timeOffsets !== undefined) rec(Tag.TIME_OFFSETS, str(plan.timeOffsets));
 }
 
 function mountRecord(m: MountOp): Buffer {
@@ -129,9 +210,15 @@ function str(s: string): Buffer {
   return Buffer.from(s + "\0");
 }
 
-function u64(n: number): Buffer {
+function u64(n: number | bigint): Buffer {
   const b = Buffer.alloc(8);
   b.writeBigUInt64LE(BigInt(n));
+  return b;
+}
+
+function i64(n: number): Buffer {
+  const b = Buffer.alloc(8);
+  b.writeBigInt64LE(BigInt(n));
   return b;
 }
 

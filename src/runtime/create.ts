@@ -9,6 +9,8 @@ import path from "node:path";
 import type { Host } from "../host/host.js";
 import type { ContainerRecord } from "../host/state.js";
 import { readCgroupFacts } from "../host/cgroups.js";
+import { readSecurityFacts } from "../host/facts.js";
+import { compileSeccomp } from "../host/seccomp.js";
 import { isCallerFd } from "../host/proc.js";
 import { encodePlan } from "../native/wire.js";
 import { planInit, type HostFacts, type InitPlan } from "../plan/plan.js";
@@ -40,11 +42,14 @@ export async function create(host: Host, opts: CreateOptions): Promise<Created> 
     foreground: opts.foreground === true, host: hostFacts(spec),
   });
   addListenFds(plan, extraFds.listen);
+  // libseccomp refuses what the schema cannot know (an architecture, a rule): before the host changes
+  if (plan.seccomp) plan.seccomp.program = await compileSeccomp(plan.seccomp.profile);
   encodePlan(plan); // refuses NUL bytes now, before the host changes
   const dir = host.store.reserve(opts.id);
   let launched: Launched | undefined;
   try {
-    launched = await launch(plan, { preserveFds: extraFds.total });
+    const seccompState = (pid: number) => listenerState(spec, opts.id, bundle, plan, pid);
+    launched = await launch(plan, { preserveFds: extraFds.total, seccompState });
     const record = recordOf(host, opts.id, bundle, plan, spec, launched.pid, dir);
     host.store.write(record);
     if (opts.pidFile) writePidFile(opts.pidFile, launched.pid);
@@ -82,7 +87,16 @@ function addListenFds(plan: InitPlan, listen: number): void {
 /** cgroup facts only when a cgroup mount needs them: no I/O the config does not ask for */
 function hostFacts(spec: Spec): HostFacts {
   const wants = (spec.mounts ?? []).some((m) => m.type === "cgroup" || m.type === "cgroup2");
-  return wants ? { cgroups: readCgroupFacts() } : {};
+  return { ...(wants ? { cgroups: readCgroupFacts() } : {}), security: readSecurityFacts() };
+}
+
+/** what the seccomp listener receives with the notify fd: the spec's
+ * ContainerProcessState, the container still "creating" (runc sends the same) */
+function listenerState(spec: Spec, id: string, bundle: string, plan: InitPlan, pid: number): Buffer {
+  const state = { ociVersion: spec.ociVersion, id, status: "creating", pid, bundle, annotations: spec.annotations ?? {} };
+  return Buffer.from(JSON.stringify({
+    ociVersion: spec.ociVersion, fds: ["seccompFd"], pid, metadata: plan.seccomp?.listenerMetadata ?? "", state,
+  }));
 }
 
 function recordOf(host: Host, id: string, bundle: string, plan: InitPlan, spec: Spec, pid: number, dir: string): ContainerRecord {

@@ -1,7 +1,10 @@
 /**
  * launch.ts: starts runts-init (native/main.c) and answers it, per the
  * sequence in native/protocol.h and src/native/wire.ts:
- *   PLAN → PID → [IDMAP_REQ → IDMAP_ACK] → READY | ERROR → COMMIT.
+ *   PLAN → PID → [IDMAP_REQ → IDMAP_ACK] → [SECCOMP_STATE_REQ → SECCOMP_STATE]
+ *   → READY | ERROR → COMMIT.
+ * PID arrives on one socket and the child's requests on the other, so a
+ * request may be read before the pid it needs: it waits for PID.
  * Node spawns the init as a new program (fork + exec in libuv), so no
  * JavaScript ever runs in the container's process.
  */
@@ -27,7 +30,11 @@ export interface Launched {
   exited: Promise<number>;
 }
 
-export interface LaunchOptions { preserveFds: number }
+export interface LaunchOptions {
+  preserveFds: number;
+  /** the container process state for the seccomp listener, given the init's host pid */
+  seccompState?: (pid: number) => Buffer;
+}
 
 // The bundler (scripts/build.mjs) defines the package root; a plain tsc
 // build (the tests) finds it by walking up from this file.
@@ -53,15 +60,18 @@ export function launch(plan: InitPlan, opts: LaunchOptions): Promise<Launched> {
   const child = spawn(initBinary(), [String(n)], { stdio, detached: true, env: {}, argv0: "runts-init" });
   const ctl = child.stdio[3 + n] as Socket;
   const sync = child.stdio[4 + n] as Socket;
-  return new Session(plan, child, ctl, sync).run();
+  return new Session(plan, opts, child, ctl, sync).run();
 }
 
 class Session {
   private pid?: number;
   private failure?: string;
   private readonly exited: Promise<number>;
+  /** the child's requests read before PID */
+  private waiting: Frame[] = [];
+  private ready?: () => void;
 
-  constructor(private plan: InitPlan, child: ChildProcess, private ctl: Socket, private sync: Socket) {
+  constructor(private plan: InitPlan, private opts: LaunchOptions, child: ChildProcess, private ctl: Socket, private sync: Socket) {
     this.exited = new Promise((resolve) => {
       child.on("exit", (code, signal) => resolve(code ?? 128 + signalNumber(signal)));
       child.on("error", (err) => {
@@ -77,7 +87,8 @@ class Session {
       this.read(this.ctl, (f) => this.onCtl(f), () => undefined);
       // the child gone before READY: close ctl so runts-init cleans up and exits
       const lost = () => { this.ctl.destroy(); this.exited.then(fail); };
-      this.read(this.sync, (f) => this.onSync(f, () => resolve(this.launched())), lost);
+      this.ready = () => resolve(this.launched());
+      this.read(this.sync, (f) => this.onSync(f), lost);
       this.exited.then(() => { if (this.pid === undefined) fail(); });
       this.ctl.write(frame(Msg.PLAN, encodePlan(this.plan)));
     });
@@ -91,17 +102,22 @@ class Session {
   }
 
   private onCtl(f: Frame): void {
-    if (f.type === Msg.PID) this.pid = f.payload.readUInt32LE(0);
+    if (f.type === Msg.PID) {
+      this.pid = f.payload.readUInt32LE(0);
+      this.waiting.splice(0).forEach((w) => this.onSync(w));
+    }
     if (f.type === Msg.ERROR) this.failure ??= describeFailure(decodeFailure(f.payload), this.plan);
   }
 
-  private onSync(f: Frame, ready: () => void): void {
-    if (f.type === Msg.IDMAP_REQ) this.writeIdMaps();
+  private onSync(f: Frame): void {
     if (f.type === Msg.ERROR) this.failure ??= describeFailure(decodeFailure(f.payload), this.plan);
-    if (f.type === Msg.READY && this.pid !== undefined) {
+    else if (this.pid === undefined) this.waiting.push(f);
+    else if (f.type === Msg.IDMAP_REQ) this.writeIdMaps();
+    else if (f.type === Msg.SECCOMP_STATE_REQ) this.sync.write(frame(Msg.SECCOMP_STATE, this.opts.seccompState?.(this.pid) ?? Buffer.alloc(0)));
+    else if (f.type === Msg.READY) {
       this.sync.removeAllListeners("close");
       this.sync.destroy();
-      ready();
+      this.ready?.();
     }
   }
 

@@ -9,7 +9,7 @@ import { describeFailure } from "../../src/native/messages.js";
 import { ABI, decodeFailure, encodePlan, frame, FrameReader, MAGIC, MountKind, Msg, PlanFlag, Step, StepId, Tag } from "../../src/native/wire.js";
 import { planInit, type InitPlan } from "../../src/plan/plan.js";
 import type { Spec } from "../../src/spec/types.js";
-import { fixtureConfig, repoRoot } from "./fixtures.js";
+import { fixtureConfig, repoRoot, ROOT_FACTS } from "./fixtures.js";
 
 const header = readFileSync(join(repoRoot(), "native", "protocol.h"), "utf8");
 
@@ -52,7 +52,7 @@ function records(buf: Buffer): Rec[] {
 function plan(): InitPlan {
   const spec = fixtureConfig("runc-spec.json") as Spec;
   spec.linux!.namespaces!.push({ type: "user", path: "/proc/9/ns/user" });
-  return planInit({ spec, bundle: "/b", stateDir: "/run/runts/x", noPivot: false, foreground: true, host: {} });
+  return planInit({ spec, bundle: "/b", stateDir: "/run/runts/x", noPivot: false, foreground: true, host: { security: ROOT_FACTS } });
 }
 
 test("a plan encodes as magic, ABI, then tagged records; strings NUL-terminated, numbers u64", () => {

@@ -1,0 +1,147 @@
+/**
+ * seccomp.ts: compile a planned profile (src/plan/seccomp.ts) to BPF with
+ * libseccomp, the library every runtime uses, through koffi. Only the bytes
+ * reach the C child, which loads them last before execve.
+ *
+ * Compiled filters are cached by a hash of the profile, the architecture
+ * and the identity of the libseccomp file (a newer libseccomp knows more
+ * syscall names), so a repeated create loads neither koffi nor libseccomp.
+ * The cache is an optimisation only: when it cannot be read or written,
+ * runts compiles.
+ */
+import { createHash } from "node:crypto";
+import { closeSync, mkdirSync, openSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from "node:fs";
+import path from "node:path";
+import type { SeccompProfile, SeccompRule } from "../plan/seccomp.js";
+import { errnoText } from "../native/messages.js";
+import { RuntimeError, describe } from "../runtime/errors.js";
+
+export const CACHE_DIR = "/var/cache/runts/seccomp";
+
+/** where Debian and others keep libseccomp.so.2 for this architecture */
+const LIBDIRS: Record<string, string[]> = {
+  x64: ["/lib/x86_64-linux-gnu", "/usr/lib/x86_64-linux-gnu", "/usr/lib64", "/lib64"],
+  arm64: ["/lib/aarch64-linux-gnu", "/usr/lib/aarch64-linux-gnu", "/usr/lib64", "/lib64"],
+};
+
+/** the BPF program (struct sock_filter[]) for the profile, from the cache or libseccomp */
+export async function compileSeccomp(profile: SeccompProfile, cacheDir = CACHE_DIR): Promise<Buffer> {
+  const key = cacheKey(profile);
+  const file = key && path.join(cacheDir, `${key}.bpf`);
+  if (file) {
+    try {
+      return readFileSync(file);
+    } catch { /* not cached yet */ }
+  }
+  const program = await compile(profile, file ? cacheDir : undefined);
+  if (file) store(file, program);
+  return program;
+}
+
+function cacheKey(profile: SeccompProfile): string | undefined {
+  const lib = libseccompIdentity();
+  if (!lib) return undefined;
+  return createHash("sha256").update(JSON.stringify({ format: 1, arch: process.arch, lib, profile })).digest("hex");
+}
+
+function libseccompIdentity(): string | undefined {
+  for (const dir of LIBDIRS[process.arch] ?? []) {
+    const st = statSync(path.join(dir, "libseccomp.so.2"), { throwIfNoEntry: false });
+    if (st) return `${st.ino}:${st.size}:${st.mtimeMs}`;
+  }
+  return undefined;
+}
+
+function store(file: string, program: Buffer): void {
+  const tmp = `${file}.${process.pid}.tmp`;
+  try {
+    mkdirSync(path.dirname(file), { recursive: true, mode: 0o700 });
+    writeFileSync(tmp, program, { mode: 0o600 });
+    renameSync(tmp, file);
+  } catch {
+    rmSync(tmp, { force: true }); // a read-only /var only costs a compile next time
+  }
+}
+
+/** the libseccomp functions runts uses, bound once per process */
+interface Libseccomp {
+  init(defaultAction: number): unknown;
+  archAdd(ctx: unknown, arch: number): number;
+  archResolve(name: string): number;
+  syscallResolve(name: string): number;
+  ruleAdd(ctx: unknown, action: number, syscall: number, count: number, args: object[] | null): number;
+  exportBpf(ctx: unknown, fd: number): number;
+  release(ctx: unknown): void;
+}
+
+async function bind(): Promise<Libseccomp> {
+  const koffi = (await import("koffi")).default;
+  let lib;
+  try {
+    lib = koffi.load("libseccomp.so.2");
+  } catch (err) {
+    throw new RuntimeError(`load libseccomp.so.2 to compile /linux/seccomp: ${describe(err)} (apt-get install -y libseccomp2)`, { cause: err });
+  }
+  koffi.struct("scmp_arg_cmp", { arg: "uint", op: "int", datum_a: "uint64", datum_b: "uint64" });
+  return {
+    init: lib.func("void *seccomp_init(uint32_t def_action)"),
+    archAdd: lib.func("int seccomp_arch_add(void *ctx, uint32_t arch)"),
+    archResolve: lib.func("uint32_t seccomp_arch_resolve_name(const char *name)"),
+    syscallResolve: lib.func("int seccomp_syscall_resolve_name(const char *name)"),
+    ruleAdd: lib.func("int seccomp_rule_add_array(void *ctx, uint32_t action, int syscall, unsigned int arg_cnt, const scmp_arg_cmp *arg_array)"),
+    exportBpf: lib.func("int seccomp_export_bpf(void *ctx, int fd)"),
+    release: lib.func("void seccomp_release(void *ctx)"),
+  };
+}
+
+const EEXIST = 17;
+/** __NR_SCMP_ERROR: a name this libseccomp does not know */
+const NR_SCMP_ERROR = -1;
+
+async function compile(profile: SeccompProfile, tmpDir: string | undefined): Promise<Buffer> {
+  const lib = await bind();
+  const ctx = lib.init(profile.defaultAction);
+  if (!ctx) throw new RuntimeError("config.json: /linux/seccomp/defaultAction: seccomp_init refuses it");
+  try {
+    for (const name of profile.architectures) addArch(lib, ctx, name);
+    profile.rules.forEach((rule) => addRule(lib, ctx, rule));
+    return exportBpf(lib, ctx, tmpDir);
+  } finally {
+    lib.release(ctx);
+  }
+}
+
+function addArch(lib: Libseccomp, ctx: unknown, name: string): void {
+  const arch = lib.archResolve(name);
+  if (arch === 0) throw new RuntimeError(`config.json: /linux/seccomp/architectures: libseccomp does not know the architecture \`${name}\``);
+  const rc = lib.archAdd(ctx, arch);
+  if (rc < 0 && rc !== -EEXIST) throw new RuntimeError(`config.json: /linux/seccomp/architectures: seccomp_arch_add \`${name}\`: ${errnoText(-rc)}`);
+}
+
+/** a name libseccomp does not know is skipped, as runc does: profiles list syscalls of newer kernels */
+function addRule(lib: Libseccomp, ctx: unknown, rule: SeccompRule): void {
+  for (const name of rule.names) {
+    const nr = lib.syscallResolve(name);
+    if (nr === NR_SCMP_ERROR) continue;
+    for (const conds of rule.conditions) {
+      const args = conds.map((c) => ({ arg: c.index, op: c.op, datum_a: BigInt(c.a), datum_b: BigInt(c.b) }));
+      const rc = lib.ruleAdd(ctx, rule.action, nr, args.length, args.length ? args : null);
+      if (rc < 0) throw new RuntimeError(`config.json: /linux/seccomp/syscalls/${rule.origin}: libseccomp refuses the rule for \`${name}\`: ${errnoText(-rc)}`);
+    }
+  }
+}
+
+function exportBpf(lib: Libseccomp, ctx: unknown, tmpDir: string | undefined): Buffer {
+  const dir = tmpDir ?? "/tmp";
+  mkdirSync(dir, { recursive: true, mode: 0o700 });
+  const tmp = path.join(dir, `export.${process.pid}.${Date.now()}.tmp`);
+  const fd = openSync(tmp, "w+", 0o600);
+  try {
+    const rc = lib.exportBpf(ctx, fd);
+    if (rc < 0) throw new RuntimeError(`/linux/seccomp: seccomp_export_bpf: ${errnoText(-rc)}`);
+    return readFileSync(tmp);
+  } finally {
+    closeSync(fd);
+    rmSync(tmp, { force: true });
+  }
+}
