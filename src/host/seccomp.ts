@@ -11,10 +11,12 @@
  */
 import { createHash } from "node:crypto";
 import { closeSync, mkdirSync, openSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { createRequire } from "node:module";
 import path from "node:path";
 import type { SeccompProfile, SeccompRule } from "../plan/seccomp.js";
 import { errnoText } from "../native/messages.js";
 import { RuntimeError, describe } from "../runtime/errors.js";
+import { packageRoot } from "../runtime/launch.js";
 
 export const CACHE_DIR = "/var/cache/runts/seccomp";
 
@@ -25,7 +27,7 @@ const LIBDIRS: Record<string, string[]> = {
 };
 
 /** the BPF program (struct sock_filter[]) for the profile, from the cache or libseccomp */
-export async function compileSeccomp(profile: SeccompProfile, cacheDir = CACHE_DIR): Promise<Buffer> {
+export function compileSeccomp(profile: SeccompProfile, cacheDir = CACHE_DIR): Buffer {
   const key = cacheKey(profile);
   const file = key && path.join(cacheDir, `${key}.bpf`);
   if (file) {
@@ -33,7 +35,7 @@ export async function compileSeccomp(profile: SeccompProfile, cacheDir = CACHE_D
       return readFileSync(file);
     } catch { /* not cached yet */ }
   }
-  const program = await compile(profile, file ? cacheDir : undefined);
+  const program = compile(profile, file ? cacheDir : undefined);
   if (file) store(file, program);
   return program;
 }
@@ -74,8 +76,13 @@ interface Libseccomp {
   release(ctx: unknown): void;
 }
 
-async function bind(): Promise<Libseccomp> {
-  const koffi = (await import("koffi")).default;
+/** koffi from our node_modules: a dynamic import() is not available inside the code-cached bundle */
+function loadKoffi(): typeof import("koffi") {
+  return createRequire(path.join(packageRoot(), "package.json"))("koffi");
+}
+
+function bind(): Libseccomp {
+  const koffi = loadKoffi();
   let lib;
   try {
     lib = koffi.load("libseccomp.so.2");
@@ -98,12 +105,12 @@ const EEXIST = 17;
 /** __NR_SCMP_ERROR: a name this libseccomp does not know */
 const NR_SCMP_ERROR = -1;
 
-async function compile(profile: SeccompProfile, tmpDir: string | undefined): Promise<Buffer> {
-  const lib = await bind();
+function compile(profile: SeccompProfile, tmpDir: string | undefined): Buffer {
+  const lib = bind();
   const ctx = lib.init(profile.defaultAction);
   if (!ctx) throw new RuntimeError("config.json: /linux/seccomp/defaultAction: seccomp_init refuses it");
   try {
-    for (const name of profile.architectures) addArch(lib, ctx, name);
+    profile.architectures.forEach((name, i) => addArch(lib, ctx, name, i));
     profile.rules.forEach((rule) => addRule(lib, ctx, rule));
     return exportBpf(lib, ctx, tmpDir);
   } finally {
@@ -111,11 +118,12 @@ async function compile(profile: SeccompProfile, tmpDir: string | undefined): Pro
   }
 }
 
-function addArch(lib: Libseccomp, ctx: unknown, name: string): void {
+function addArch(lib: Libseccomp, ctx: unknown, name: string, i: number): void {
+  const where = `config.json: /linux/seccomp/architectures/${i}`;
   const arch = lib.archResolve(name);
-  if (arch === 0) throw new RuntimeError(`config.json: /linux/seccomp/architectures: libseccomp does not know the architecture \`${name}\``);
+  if (arch === 0) throw new RuntimeError(`${where}: libseccomp does not know the architecture \`SCMP_ARCH_${name.toUpperCase()}\` (a newer libseccomp may)`);
   const rc = lib.archAdd(ctx, arch);
-  if (rc < 0 && rc !== -EEXIST) throw new RuntimeError(`config.json: /linux/seccomp/architectures: seccomp_arch_add \`${name}\`: ${errnoText(-rc)}`);
+  if (rc < 0 && rc !== -EEXIST) throw new RuntimeError(`${where}: seccomp_arch_add \`SCMP_ARCH_${name.toUpperCase()}\`: ${errnoText(-rc)}`);
 }
 
 /** a name libseccomp does not know is skipped, as runc does: profiles list syscalls of newer kernels */

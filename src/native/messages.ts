@@ -26,7 +26,7 @@ export function describeFailure(f: InitFailure, plan?: InitPlan): string {
       return `the cwd \`${f.detail}\` leads outside the container's root (through an inherited fd?): refused (CVE-2024-21626)`;
     default: {
       const entry = plan && configEntry(f, plan);
-      if (entry) return `${entry}: ${cause}`;
+      if (entry) return `${entry}: ${cause}${HINTS[`${f.step}:${f.errno}`] ?? ""}`;
       const subject = f.detail ? ` \`${f.detail}\`` : "";
       return `${Step[f.step] ?? `step ${f.step}`}${subject}: ${cause}`;
     }
@@ -52,6 +52,12 @@ function mountMessage(f: InitFailure, plan: InitPlan | undefined, cause: string)
     default: return `mount \`${m.source}\` on \`${m.destination}\`${m.type ? ` (${m.type})` : ""}${where}: ${cause}`;
   }
 }
+
+const EPERM = 1;
+/** what to do about a step's errno, when there is one thing to say */
+const HINTS: Record<string, string> = {
+  [`${StepId.RLIMIT}:${EPERM}`]: " (raising a hard limit needs CAP_SYS_RESOURCE, which runts does not hold here)",
+};
 
 /** a step on one entry of the config: say which entry, by name and JSON path */
 function configEntry(f: InitFailure, plan: InitPlan): string | undefined {

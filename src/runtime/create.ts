@@ -43,7 +43,7 @@ export async function create(host: Host, opts: CreateOptions): Promise<Created> 
   });
   addListenFds(plan, extraFds.listen);
   // libseccomp refuses what the schema cannot know (an architecture, a rule): before the host changes
-  if (plan.seccomp) plan.seccomp.program = await compileSeccomp(plan.seccomp.profile);
+  if (plan.seccomp) plan.seccomp.program = compileSeccomp(plan.seccomp.profile);
   encodePlan(plan); // refuses NUL bytes now, before the host changes
   const dir = host.store.reserve(opts.id);
   let launched: Launched | undefined;

@@ -45,7 +45,7 @@ export function initBinary(): string {
   return path.join(packageRoot(), "build", "Release", "runts-init");
 }
 
-function packageRoot(): string {
+export function packageRoot(): string {
   if (typeof RUNTS_PACKAGE_ROOT === "string") return RUNTS_PACKAGE_ROOT;
   let dir = path.dirname(fileURLToPath(import.meta.url));
   while (!existsSync(path.join(dir, "package.json")) && dir !== "/") dir = path.dirname(dir);

@@ -6,18 +6,13 @@ import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
 import { closeSync, existsSync, mkdirSync, openSync, readdirSync, readFileSync, readlinkSync, symlinkSync } from "node:fs";
 import path from "node:path";
-import { bundle, busyboxMissing, busyboxRootfs, defaultConfig, missing, newId, Runts, work } from "./harness.js";
+import { bundle, busyboxMissing, busyboxRootfs, defaultConfig, missing, newId, probeReport, Runts, work } from "./harness.js";
 
 const skip = missing() ?? undefined;
 const runts = skip ? undefined! : new Runts();
 after(() => runts?.cleanup());
 
-/** run the probe's report in a container made from config, return the facts */
-function report(config: Record<string, any>, extra: string[] = [], stdio?: any): any {
-  const r = runts.run(["run", ...extra, "--bundle", bundle(config), newId("probe")], stdio ? { stdio } : {});
-  assert.equal(r.status, 0, r.stderr);
-  return JSON.parse(r.stdout);
-}
+const report = (config: Record<string, any>, extra: string[] = [], stdio?: any) => probeReport(runts, config, extra, stdio);
 
 const mountAt = (facts: any, dest: string) => facts.mounts.find((m: any) => m.mountpoint === dest);
 

@@ -6,32 +6,13 @@ import { test, after } from "node:test";
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import path from "node:path";
-import { bundle, defaultConfig, leftovers, missing, newId, Runts, waitFor, work, type Leftovers } from "./harness.js";
+import { assertNothingLeft, bundle, createFails, defaultConfig, leftovers, missing, newId, Runts, waitFor, work } from "./harness.js";
 
 const skip = missing() ?? undefined;
 const runts = skip ? undefined! : new Runts();
 after(() => runts?.cleanup());
 
-/** create with config must fail; returns its stderr after checking nothing was left */
-function failsCleanly(config: object, args: string[] = []): string {
-  const before = leftovers(runts);
-  const id = newId("fail");
-  const r = runts.run([...args, "create", "--bundle", bundle(config), id]);
-  assert.equal(r.status, 1, `create should fail: ${r.stdout}`);
-  assert.equal(r.stdout, "");
-  assert.equal(r.stderr.trim().split("\n").length, 1, `one line on stderr: ${r.stderr}`);
-  assertNothingLeft(before, id);
-  return r.stderr.trim();
-}
-
-function assertNothingLeft(before: Leftovers, id: string): void {
-  const now = leftovers(runts);
-  assert.deepEqual(now.stateDirs, before.stateDirs.filter((d) => d !== id), "no state dir");
-  assert.deepEqual(now.inits, before.inits, "no init process");
-  assert.equal(now.mounts, before.mounts, "no mount on the host");
-  assert.deepEqual(now.openUnderRoot, [], "no fd open under the state root");
-  assert.match(runts.run(["state", id]).stderr, /container does not exist/);
-}
+const failsCleanly = (config: object, args: string[] = []) => createFails(runts, config, args);
 
 test("an invalid config: every problem with its JSON path, before the host is touched", { skip }, () => {
   const c = defaultConfig(["/bin/probe", "exit", "0"]);
@@ -116,7 +97,7 @@ test("runts killed at any moment of create: state tells the truth, delete --forc
     if (st.status === 0) assert.match(JSON.parse(st.stdout).status, /^(created|creating)$/, `after ${delay} ms`);
     else assert.match(st.stderr, /container does not exist/, `after ${delay} ms`);
     assert.equal(runts.run(["delete", "--force", id]).status, 0);
-    assertNothingLeft(before, id);
+    assertNothingLeft(runts, before, id);
   }
 });
 
@@ -130,5 +111,5 @@ test("the init killed before start: stopped, start refused, delete leaves nothin
   assert.equal(start.status, 1);
   assert.match(start.stderr, /cannot start a container that has stopped/);
   runts.ok(["delete", id]);
-  assertNothingLeft(before, id);
+  assertNothingLeft(runts, before, id);
 });

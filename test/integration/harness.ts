@@ -7,6 +7,7 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import type { TestContext } from "node:test";
+import assert from "node:assert/strict";
 
 export const ROOT_DIR = findRoot();
 export const RUNTS = path.join(ROOT_DIR, "dist", "runts");
@@ -40,6 +41,14 @@ export function probeRootfs(): string {
     sh("bash", [path.join(ROOT_DIR, "scripts/make-rootfs.sh"), "probe", cachedProbe, PROBE]);
   }
   return cachedProbe;
+}
+
+let fresh = 0;
+/** a rootfs of its own, for a test that changes it (kind: probe or busybox) */
+export function newRootfs(kind: "probe" | "busybox" = "probe"): string {
+  const dir = path.join(work, `rootfs-${kind}-${++fresh}`);
+  sh("bash", [path.join(ROOT_DIR, "scripts/make-rootfs.sh"), kind, dir, PROBE]);
+  return dir;
 }
 
 let cachedBusybox: string | undefined;
@@ -191,6 +200,34 @@ export function initPids(): number[] {
     } catch { /* gone or a kernel thread */ }
   }
   return pids;
+}
+
+/** run the probe's report in a container made from config; the facts it reports */
+export function probeReport(runts: Runts, config: Record<string, any>, extra: string[] = [], stdio?: StdioOptions): any {
+  const r = runts.run(["run", ...extra, "--bundle", bundle(config), newId("probe")], stdio ? { stdio } : {});
+  assert.equal(r.status, 0, r.stderr);
+  return JSON.parse(r.stdout);
+}
+
+/** create with config must fail with one line on stderr and leave nothing behind; returns that line */
+export function createFails(runts: Runts, config: object, args: string[] = []): string {
+  const before = leftovers(runts);
+  const id = newId("fail");
+  const r = runts.run([...args, "create", "--bundle", bundle(config), id]);
+  assert.equal(r.status, 1, `create should fail: ${r.stdout}`);
+  assert.equal(r.stdout, "");
+  assert.equal(r.stderr.trim().split("\n").length, 1, `one line on stderr: ${r.stderr}`);
+  assertNothingLeft(runts, before, id);
+  return r.stderr.trim();
+}
+
+export function assertNothingLeft(runts: Runts, before: Leftovers, id: string): void {
+  const now = leftovers(runts);
+  assert.deepEqual(now.stateDirs, before.stateDirs.filter((d) => d !== id), "no state dir");
+  assert.deepEqual(now.inits, before.inits, "no init process");
+  assert.equal(now.mounts, before.mounts, "no mount on the host");
+  assert.deepEqual(now.openUnderRoot, [], "no fd open under the state root");
+  assert.match(runts.run(["state", id]).stderr, /container does not exist/);
 }
 
 export function rss(pid: number): number {

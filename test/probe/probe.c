@@ -14,11 +14,20 @@
 #include <limits.h>
 #include <signal.h>
 #include <stdbool.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sched.h>
+#include <sys/ioctl.h>
+#include <sys/personality.h>
+#include <sys/resource.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/statvfs.h>
+#include <sys/syscall.h>
+#include <sys/un.h>
+#include <linux/seccomp.h>
 #include <sys/types.h>
 #include <sys/utsname.h>
 #include <time.h>
@@ -255,7 +264,8 @@ static void emit_mounts(void) {
 static void emit_status(const char *status) {
   static const char *names[] = {"CapInh", "CapPrm", "CapEff", "CapBnd",
                                 "CapAmb", "NoNewPrivs", "Seccomp",
-                                "Seccomp_filters", "SigBlk", "SigIgn", "Umask"};
+                                "Seccomp_filters", "SigBlk", "SigIgn", "Umask",
+                                "Cpus_allowed_list"};
   key("status");
   putchar('{');
   for (size_t i = 0; i < sizeof names / sizeof names[0]; i++) {
@@ -307,6 +317,50 @@ static void emit_misc(void) {
   }
 }
 
+/* every RLIMIT_* as [soft, hard]; RLIM_INFINITY as -1 */
+static void emit_rlimits(void) {
+  static const char *names[] = {"CPU", "FSIZE", "DATA", "STACK", "CORE", "RSS", "NPROC", "NOFILE",
+                                "MEMLOCK", "AS", "LOCKS", "SIGPENDING", "MSGQUEUE", "NICE", "RTPRIO", "RTTIME"};
+  key("rlimits");
+  putchar('{');
+  for (int r = 0; r < 16; r++) {
+    struct rlimit lim;
+    getrlimit(r, &lim);
+    printf("%s\"RLIMIT_%s\":[%lld,%lld]", r ? "," : "", names[r],
+           lim.rlim_cur == RLIM_INFINITY ? -1LL : (long long)lim.rlim_cur,
+           lim.rlim_max == RLIM_INFINITY ? -1LL : (long long)lim.rlim_max);
+  }
+  putchar('}');
+}
+
+/* struct sched_attr of sched_getattr(2), which glibc does not declare */
+struct probe_sched_attr {
+  uint32_t size, policy;
+  uint64_t flags;
+  int32_t nice;
+  uint32_t priority;
+  uint64_t runtime, deadline, period;
+};
+
+/* personality, scheduler, I/O priority and oom_score_adj: what the process inherited */
+static void emit_process(void) {
+  struct probe_sched_attr a = {0};
+  long ok = syscall(SYS_sched_getattr, 0, &a, sizeof a, 0);
+  key("personality");
+  printf("%d", personality(0xffffffff));
+  key("sched");
+  if (ok < 0) fputs("null", stdout);
+  else printf("{\"policy\":%u,\"flags\":%llu,\"nice\":%d,\"priority\":%u,\"runtime\":%llu,\"deadline\":%llu,\"period\":%llu}",
+              a.policy, (unsigned long long)a.flags, a.nice, a.priority, (unsigned long long)a.runtime,
+              (unsigned long long)a.deadline, (unsigned long long)a.period);
+  key("ioprio");
+  printf("%ld", syscall(SYS_ioprio_get, 1 /* IOPRIO_WHO_PROCESS */, 0));
+  char *oom = read_file("/proc/self/oom_score_adj", NULL);
+  key("oomScoreAdj");
+  printf("%d", oom ? atoi(oom) : -9999);
+  free(oom);
+}
+
 static int cmd_report(char **args) {
   (void)args;
   char *status = read_file("/proc/self/status", NULL);
@@ -325,6 +379,8 @@ static int cmd_report(char **args) {
   emit_file("gid_map", "/proc/self/gid_map");
   emit_mounts();
   emit_status(status);
+  emit_rlimits();
+  emit_process();
   key("fds");
   emit_fds();
   emit_misc();
@@ -467,6 +523,57 @@ static int cmd_hold_fds(char **args) {
   return 0;
 }
 
+/* mkdir PATH [MODE]: "ok" or the errno's name, so a test sees what a
+ * seccomp rule returned; exit 0 either way */
+static int cmd_mkdir(char **args) {
+  mode_t mode = args[0] && args[1] ? (mode_t)strtoul(args[1], NULL, 8) : 0755;
+  if (!args[0]) return 2;
+  if (mkdir(args[0], mode) == 0) puts("ok");
+  else printf("%s %d\n", strerrorname_np(errno) ? strerrorname_np(errno) : "errno", errno);
+  return 0;
+}
+
+/* seccomp-listen SOCKET ERRNO: a seccomp agent on the host. Accepts one
+ * connection, takes the notify fd and the state JSON, answers every
+ * notification with -ERRNO until the container is gone, then prints
+ * {"state": ..., "fds": N, "notified": [syscall numbers]} */
+static int cmd_seccomp_listen(char **args) {
+  int answer = int_arg(args[1]);
+  struct sockaddr_un sa = {.sun_family = AF_UNIX};
+  snprintf(sa.sun_path, sizeof sa.sun_path, "%s", args[0]);
+  int srv = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  unlink(args[0]);
+  if (srv < 0 || bind(srv, (struct sockaddr *)&sa, sizeof sa) < 0 || listen(srv, 1) < 0) return fail("listen", args[0]);
+  fprintf(stderr, "listening\n");
+  int conn = accept4(srv, NULL, NULL, SOCK_CLOEXEC);
+  if (conn < 0) return fail("accept", args[0]);
+  static char state[65536];
+  char cbuf[CMSG_SPACE(sizeof(int) * 4)];
+  struct iovec iov = {state, sizeof state - 1};
+  struct msghdr msg = {.msg_iov = &iov, .msg_iovlen = 1, .msg_control = cbuf, .msg_controllen = sizeof cbuf};
+  ssize_t n = recvmsg(conn, &msg, MSG_CMSG_CLOEXEC);
+  if (n < 0) return fail("recvmsg", args[0]);
+  state[n] = '\0';
+  int nfds = 0, notify = -1;
+  for (struct cmsghdr *cm = CMSG_FIRSTHDR(&msg); cm; cm = CMSG_NXTHDR(&msg, cm))
+    if (cm->cmsg_level == SOL_SOCKET && cm->cmsg_type == SCM_RIGHTS) {
+      nfds += (int)((cm->cmsg_len - CMSG_LEN(0)) / sizeof(int));
+      memcpy(&notify, CMSG_DATA(cm), sizeof(int));
+    }
+  printf("{\"state\":%s,\"fds\":%d,\"notified\":[", n > 0 ? state : "null", nfds);
+  for (int first = 1; notify >= 0;) {
+    struct seccomp_notif req = {0};
+    if (ioctl(notify, SECCOMP_IOCTL_NOTIF_RECV, &req) < 0) break; /* the container is gone */
+    struct seccomp_notif_resp resp = {.id = req.id, .error = -answer};
+    ioctl(notify, SECCOMP_IOCTL_NOTIF_SEND, &resp);
+    printf("%s%d", first ? "" : ",", req.data.nr);
+    first = 0;
+  }
+  puts("]}");
+  unlink(args[0]);
+  return 0;
+}
+
 /* The demo's greeting (README): what the container got, for a person. */
 static int cmd_hello(char **args) {
   (void)args;
@@ -502,7 +609,8 @@ static const struct {
     {"write", 2, cmd_write},       {"ls", 1, cmd_ls},
     {"echo", -1, cmd_echo},        {"stat", 1, cmd_stat},
     {"readlink", 1, cmd_readlink}, {"hold-fds", 0, cmd_hold_fds},
-    {"hello", 0, cmd_hello},
+    {"hello", 0, cmd_hello},       {"mkdir", -1, cmd_mkdir},
+    {"seccomp-listen", 2, cmd_seccomp_listen},
 };
 
 int main(int argc, char **argv) {
