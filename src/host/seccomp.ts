@@ -9,9 +9,10 @@
  * The cache is an optimisation only: when it cannot be read or written,
  * runts compiles.
  */
-import { createHash } from "node:crypto";
+import { createHash, randomBytes } from "node:crypto";
 import { closeSync, mkdirSync, openSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { createRequire } from "node:module";
+import { tmpdir } from "node:os";
 import path from "node:path";
 import type { SeccompProfile, SeccompRule } from "../plan/seccomp.js";
 import { errnoText } from "../native/messages.js";
@@ -35,7 +36,7 @@ export function compileSeccomp(profile: SeccompProfile, cacheDir = CACHE_DIR): B
       return readFileSync(file);
     } catch { /* not cached yet */ }
   }
-  const program = compile(profile, file ? cacheDir : undefined);
+  const program = compile(profile);
   if (file) store(file, program);
   return program;
 }
@@ -54,6 +55,7 @@ function libseccompIdentity(): string | undefined {
   return undefined;
 }
 
+/** a cache that cannot be written (a read-only /var) only costs a compile next time */
 function store(file: string, program: Buffer): void {
   const tmp = `${file}.${process.pid}.tmp`;
   try {
@@ -61,7 +63,7 @@ function store(file: string, program: Buffer): void {
     writeFileSync(tmp, program, { mode: 0o600 });
     renameSync(tmp, file);
   } catch {
-    rmSync(tmp, { force: true }); // a read-only /var only costs a compile next time
+    try { rmSync(tmp, { force: true }); } catch { /* its dir cannot even be reached */ }
   }
 }
 
@@ -81,7 +83,14 @@ function loadKoffi(): typeof import("koffi") {
   return createRequire(path.join(packageRoot(), "package.json"))("koffi");
 }
 
+let bound: Libseccomp | undefined;
+
 function bind(): Libseccomp {
+  bound ??= bindNow();
+  return bound;
+}
+
+function bindNow(): Libseccomp {
   const koffi = loadKoffi();
   let lib;
   try {
@@ -105,14 +114,14 @@ const EEXIST = 17;
 /** __NR_SCMP_ERROR: a name this libseccomp does not know */
 const NR_SCMP_ERROR = -1;
 
-function compile(profile: SeccompProfile, tmpDir: string | undefined): Buffer {
+function compile(profile: SeccompProfile): Buffer {
   const lib = bind();
   const ctx = lib.init(profile.defaultAction);
   if (!ctx) throw new RuntimeError("config.json: /linux/seccomp/defaultAction: seccomp_init refuses it");
   try {
     profile.architectures.forEach((name, i) => addArch(lib, ctx, name, i));
     profile.rules.forEach((rule) => addRule(lib, ctx, rule));
-    return exportBpf(lib, ctx, tmpDir);
+    return exportBpf(lib, ctx);
   } finally {
     lib.release(ctx);
   }
@@ -139,14 +148,14 @@ function addRule(lib: Libseccomp, ctx: unknown, rule: SeccompRule): void {
   }
 }
 
-function exportBpf(lib: Libseccomp, ctx: unknown, tmpDir: string | undefined): Buffer {
-  const dir = tmpDir ?? "/tmp";
-  mkdirSync(dir, { recursive: true, mode: 0o700 });
-  const tmp = path.join(dir, `export.${process.pid}.${Date.now()}.tmp`);
-  const fd = openSync(tmp, "w+", 0o600);
+/** libseccomp 2.5 exports only to an fd: a new private file in the temp dir
+ * ("wx": O_EXCL, so a planted name or symlink makes it fail, not follow) */
+function exportBpf(lib: Libseccomp, ctx: unknown): Buffer {
+  const tmp = path.join(tmpdir(), `runts-bpf-${process.pid}-${randomBytes(6).toString("hex")}`);
+  const fd = openSync(tmp, "wx+", 0o600);
   try {
     const rc = lib.exportBpf(ctx, fd);
-    if (rc < 0) throw new RuntimeError(`/linux/seccomp: seccomp_export_bpf: ${errnoText(-rc)}`);
+    if (rc < 0) throw new RuntimeError(`config.json: /linux/seccomp: seccomp_export_bpf: ${errnoText(-rc)}`);
     return readFileSync(tmp);
   } finally {
     closeSync(fd);

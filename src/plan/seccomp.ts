@@ -55,6 +55,11 @@ export function planSeccomp(seccomp: Seccomp | undefined): SeccompPlan | undefin
   });
   const notify = (seccomp.syscalls ?? []).some((sc) => sc.action === "SCMP_ACT_NOTIFY");
   if (notify && !seccomp.listenerPath) throw new PlanError("/linux/seccomp/listenerPath", "is required when a rule uses SCMP_ACT_NOTIFY");
+  (seccomp.flags ?? []).forEach((name, i) => {
+    // the kernel takes it only with a listener: refuse now rather than at start
+    if (name === "SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV" && !notify)
+      throw new PlanError(`/linux/seccomp/flags/${i}`, `${name} is taken only with a rule using SCMP_ACT_NOTIFY`);
+  });
   let flags = (seccomp.flags ?? []).reduce((f, name) => f | SECCOMP_FLAGS[name], 0);
   // the kernel refuses TSYNC with NEW_LISTENER unless told to report a failing thread as ESRCH
   if (notify) flags |= SECCOMP_FILTER_FLAG_NEW_LISTENER | (flags & SECCOMP_FLAGS.SECCOMP_FILTER_FLAG_TSYNC ? SECCOMP_FILTER_FLAG_TSYNC_ESRCH : 0);

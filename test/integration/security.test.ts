@@ -220,6 +220,18 @@ test("seccomp KILL, KILL_PROCESS, KILL_THREAD and TRAP: the process dies by SIGS
   }
 });
 
+test("seccomp TRACE with no tracer fails the call with ENOSYS; LOG and ALLOW let it through", { skip }, () => {
+  const c = probe("mkdir", "/tmp/d");
+  c.linux.seccomp = seccomp([{ names: ["mkdir", "mkdirat"], action: "SCMP_ACT_TRACE" }]);
+  assert.equal(run(c).stdout.trim(), "ENOSYS 38");
+  c.linux.seccomp = seccomp([{ names: ["mkdir", "mkdirat"], action: "SCMP_ACT_LOG" }]);
+  c.process.args = ["/bin/probe", "mkdir", `/tmp/log-${process.pid}`];
+  assert.equal(run(c).stdout.trim(), "ok");
+  c.process.args = ["/bin/probe", "mkdir", `/tmp/allow-${process.pid}`];
+  c.linux.seccomp = seccomp([{ names: ["mkdir", "mkdirat"], action: "SCMP_ACT_ALLOW" }, { names: ["rmdir"], action: "SCMP_ACT_ERRNO" }], { defaultAction: "SCMP_ACT_LOG" });
+  assert.equal(run(c).stdout.trim(), "ok");
+});
+
 test("seccomp argument conditions: only the calls that match are refused", { skip: bbSkip }, () => {
   const script = "/bin/probe mkdir /tmp/a 700; /bin/probe mkdir /tmp/b 755";
   const eq = sh(script, (c) => {

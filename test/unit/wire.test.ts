@@ -109,3 +109,61 @@ test("the child's facts become sentences: step, syscall, path, config entry and 
   assert.equal(say(2, 2, 0, "/proc/9/ns/user"), "join namespace `/proc/9/ns/user`: no such file or directory");
   assert.equal(say(21, 1, 0, ""), "setuid: operation not permitted");
 });
+
+test("the security records: capability sets, rlimits, sysctls, paths, devices and seccomp as protocol.h lays them out", () => {
+  const spec = fixtureConfig("runc-spec.json") as Spec;
+  spec.process!.rlimits = [{ type: "RLIMIT_NOFILE", soft: 1024, hard: 2 ** 64 }];
+  spec.process!.noNewPrivileges = true;
+  spec.process!.oomScoreAdj = -5;
+  spec.linux!.sysctl = { "net.core.somaxconn": "128" };
+  spec.linux!.devices = [{ path: "/dev/fuse", type: "c", major: 10, minor: 229, fileMode: 0o600, uid: 7, gid: 8 }];
+  const p = planInit({ spec, bundle: "/b", stateDir: "/run/runts/x", noPivot: false, foreground: false, host: { security: ROOT_FACTS } });
+  p.seccomp = { profile: { defaultAction: 0, architectures: [], rules: [] }, flags: 2, program: Buffer.alloc(16, 1) };
+  const recs = records(encodePlan(p));
+  const one = (tag: number) => { const r = recs.filter((x) => x.tag === tag); assert.equal(r.length, 1, `one record ${tag}`); return r[0].payload; };
+  const caps = one(Tag.CAPS);
+  assert.equal(caps.length, 40);
+  const kill = 1n << 5n, audit = 1n << 29n, bind = 1n << 10n;
+  assert.deepEqual([0, 8, 16, 24, 32].map((o) => caps.readBigUInt64LE(o)), [audit | kill | bind, audit | kill | bind, 0n, audit | kill | bind, 0n], "bounding, effective, inheritable, permitted, ambient");
+  const rl = one(Tag.RLIMIT);
+  assert.deepEqual([rl.readUInt32LE(0), rl.readBigUInt64LE(8), rl.readBigUInt64LE(16)], [7, 1024n, (1n << 64n) - 1n]);
+  assert.equal(one(Tag.NO_NEW_PRIVS).readBigUInt64LE(0), 1n);
+  assert.equal(one(Tag.OOM_SCORE_ADJ).readBigInt64LE(0), -5n);
+  assert.deepEqual(one(Tag.SYSCTL).toString().split("\0"), ["/proc/sys/net/core/somaxconn", "128", ""]);
+  assert.deepEqual(recs.filter((r) => r.tag === Tag.MASKED).map((r) => r.payload.toString()), spec.linux!.maskedPaths!.map((m) => `${m}\0`));
+  const devices = recs.filter((r) => r.tag === Tag.DEVICE).map((r) => r.payload);
+  const fuse = devices.find((d) => d.subarray(32).toString() === "/dev/fuse\0")!;
+  assert.deepEqual([fuse.readBigUInt64LE(0), fuse.readUInt32LE(8), fuse.readUInt32LE(12), fuse.readUInt32LE(16), fuse.readUInt32LE(20), fuse.readBigUInt64LE(24)],
+    [0o020600n, 10, 229, 7, 8, 0n]);
+  const sc = one(Tag.SECCOMP);
+  assert.equal(sc.readBigUInt64LE(0), 2n);
+  assert.deepEqual(sc.subarray(8), Buffer.alloc(16, 1));
+});
+
+test("a plan with a seccomp profile not yet compiled is refused, never sent without its filter", () => {
+  const p = plan();
+  p.seccomp = { profile: { defaultAction: 0, architectures: [], rules: [] }, flags: 0 };
+  assert.throws(() => encodePlan(p), /not compiled/);
+});
+
+test("the security steps' facts become sentences naming the config entry", () => {
+  const spec = fixtureConfig("runc-spec.json") as Spec;
+  spec.process!.rlimits = [{ type: "RLIMIT_NOFILE", soft: 10, hard: 10 }];
+  spec.linux!.sysctl = { "net.core.somaxconn": "128" };
+  spec.linux!.devices = [{ path: "/dev/fuse", type: "c", major: 10, minor: 229 }];
+  const p = planInit({ spec, bundle: "/b", stateDir: "/run/runts/x", noPivot: false, foreground: false, host: { security: ROOT_FACTS } });
+  const say = (step: number, errno: number, index: number, detail: string) => describeFailure(decodeFailure(failure(step, errno, index, detail)), p);
+  assert.equal(say(StepId.RLIMIT, 1, 0, ""), "setrlimit `RLIMIT_NOFILE` (config.json /process/rlimits/0): operation not permitted (raising a hard limit needs CAP_SYS_RESOURCE, which runts does not hold here)");
+  assert.equal(say(StepId.SYSCTL, 2, 0, "/proc/sys/net/core/somaxconn"), "write the sysctl `net.core.somaxconn` = `128` (config.json /linux/sysctl/net.core.somaxconn): no such file or directory");
+  const fuse = p.devices.findIndex((d) => d.path === "/dev/fuse");
+  assert.equal(say(StepId.DEVICE, 1, fuse, "/dev/fuse"), "create the device `/dev/fuse` (config.json /linux/devices/0): operation not permitted");
+  assert.equal(say(StepId.DEVICE, 17, 0, "/dev/null"), "create the device `/dev/null` (one of the default devices): file already exists");
+  assert.equal(say(StepId.CAP_BOUNDING, 1, 21, ""), "drop `CAP_SYS_ADMIN` from the bounding set (config.json /process/capabilities/bounding): operation not permitted");
+  assert.equal(say(StepId.CAP_AMBIENT, 1, 5, ""), "raise the ambient capability `CAP_KILL` (config.json /process/capabilities/ambient): operation not permitted");
+  assert.equal(say(StepId.MASKED, 22, 1, "/proc/acpi"), "mask `/proc/acpi` (config.json /linux/maskedPaths/1): invalid argument");
+  assert.equal(say(StepId.READONLY, 30, 0, "/proc/bus"), "make `/proc/bus` read-only (config.json /linux/readonlyPaths/0): read-only file system");
+  assert.equal(say(StepId.SECCOMP, 22, 0, ""), "load the seccomp filter (config.json /linux/seccomp): invalid argument");
+  assert.equal(say(StepId.SECCOMP_NOTIFY, 111, 0, "/run/agent.sock"), "send the seccomp notify fd to the listener `/run/agent.sock` (config.json /linux/seccomp/listenerPath): connection refused");
+  assert.equal(say(StepId.CWD_ESCAPE, 1, 0, "/proc/self/fd/5"), "the cwd `/proc/self/fd/5` leads outside the container's root (through an inherited fd?): refused (CVE-2024-21626)");
+  assert.equal(say(32, 13, 0, "/proc/self/oom_score_adj"), "write oom_score_adj `/proc/self/oom_score_adj`: permission denied");
+});
