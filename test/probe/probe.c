@@ -584,6 +584,11 @@ static int cmd_hello(char **args) {
   printf("  pid      %d%s\n", (int)getpid(), getpid() == 1 ? " (its own pid namespace)" : "");
   printf("  hostname %s\n", u.nodename);
   printf("  user     uid %d, gid %d\n", (int)getuid(), (int)getgid());
+  char *status = read_file("/proc/self/status", NULL);
+  char *caps = status_field(status, "CapEff"), *nnp = status_field(status, "NoNewPrivs"), *sc = status_field(status, "Seccomp");
+  printf("  caps     %s, no_new_privs %s, seccomp %s\n", caps ? caps : "?", nnp ? nnp : "?",
+         sc && strcmp(sc, "2") == 0 ? "filter" : sc && strcmp(sc, "0") == 0 ? "off" : "?");
+  free(caps); free(nnp); free(sc); free(status);
   printf("  cwd      %s\n  mounts  ", cwd);
   char *mounts = read_file("/proc/self/mounts", NULL);
   for (char *line = mounts, *next; line && *line; line = next) {
