@@ -54,9 +54,11 @@ function mountMessage(f: InitFailure, plan: InitPlan | undefined, cause: string)
 }
 
 const EPERM = 1;
+const EACCES = 13;
 /** what to do about a step's errno, when there is one thing to say */
 const HINTS: Record<string, string> = {
   [`${StepId.RLIMIT}:${EPERM}`]: " (raising a hard limit needs CAP_SYS_RESOURCE, which runts does not hold here)",
+  [`${StepId.OOM_SCORE_ADJ}:${EACCES}`]: " (lowering it needs CAP_SYS_RESOURCE, which runts does not hold here)",
 };
 
 /** a step on one entry of the config: say which entry, by name and JSON path */
@@ -81,6 +83,8 @@ function configEntry(f: InitFailure, plan: InitPlan): string | undefined {
     case StepId.READONLY: return `make \`${f.detail}\` read-only (config.json /linux/readonlyPaths/${f.index})`;
     case StepId.MASKED:
       return f.detail.startsWith("/dev/null") ? undefined : `mask \`${f.detail}\` (config.json /linux/maskedPaths/${f.index})`;
+    case StepId.OOM_SCORE_ADJ: return `write oom_score_adj \`${plan.oomScoreAdj}\` (config.json /process/oomScoreAdj)`;
+    case StepId.TIME_OFFSETS: return "write the time namespace's offsets (config.json /linux/timeOffsets)";
     case StepId.SECCOMP: return "load the seccomp filter (config.json /linux/seccomp)";
     case StepId.SECCOMP_NOTIFY: return `send the seccomp notify fd to the listener \`${f.detail}\` (config.json /linux/seccomp/listenerPath)`;
     default: return undefined;

@@ -128,12 +128,14 @@ export const StepId = {
   CAPS: 29,
   CAP_AMBIENT: 30,
   RLIMIT: 31,
+  OOM_SCORE_ADJ: 32,
   SYSCTL: 33,
   READONLY: 34,
   MASKED: 35,
   DEVICE: 36,
   SECCOMP: 38,
   SECCOMP_NOTIFY: 39,
+  TIME_OFFSETS: 46,
   CWD_ESCAPE: 47,
 } as const;
 

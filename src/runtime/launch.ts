@@ -86,7 +86,11 @@ class Session {
       const fail = () => reject(new RuntimeError(`unable to start container process: ${this.failure ?? "container init exited during setup"}`));
       this.read(this.ctl, (f) => this.onCtl(f), () => undefined);
       // the child gone before READY: close ctl so runts-init cleans up and exits
-      const lost = () => { this.ctl.destroy(); this.exited.then(fail); };
+      const lost = () => {
+        if (this.waiting.some((w) => w.type === Msg.READY)) return; // READY came before PID: PID settles it
+        this.ctl.destroy();
+        this.exited.then(fail);
+      };
       this.ready = () => resolve(this.launched());
       this.read(this.sync, (f) => this.onSync(f), lost);
       this.exited.then(() => { if (this.pid === undefined) fail(); });

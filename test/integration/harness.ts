@@ -33,34 +33,25 @@ const work = mkdtempSync(path.join(tmpdir(), "runts-it-"));
 chmodSync(work, 0o755);
 process.on("exit", () => rmSync(work, { recursive: true, force: true }));
 
-let cachedProbe: string | undefined;
-/** a rootfs holding only our static probe, made once per test file */
-export function probeRootfs(): string {
-  if (!cachedProbe) {
-    cachedProbe = path.join(work, "rootfs-probe");
-    sh("bash", [path.join(ROOT_DIR, "scripts/make-rootfs.sh"), "probe", cachedProbe, PROBE]);
-  }
-  return cachedProbe;
-}
-
 let fresh = 0;
-/** a rootfs of its own, for a test that changes it (kind: probe or busybox) */
+/** a rootfs of its own, for a test that changes it: our static probe, or busybox with the probe */
 export function newRootfs(kind: "probe" | "busybox" = "probe"): string {
   const dir = path.join(work, `rootfs-${kind}-${++fresh}`);
   sh("bash", [path.join(ROOT_DIR, "scripts/make-rootfs.sh"), kind, dir, PROBE]);
   return dir;
 }
 
-let cachedBusybox: string | undefined;
+const shared: Partial<Record<"probe" | "busybox", string>> = {};
+/** a rootfs holding only our static probe, made once per test file */
+export function probeRootfs(): string {
+  return (shared.probe ??= newRootfs("probe"));
+}
+
 export function busyboxMissing(): string | null {
   return existsSync("/bin/busybox") ? null : "needs Debian's busybox-static (`apt-get install -y busybox-static`)";
 }
 export function busyboxRootfs(): string {
-  if (!cachedBusybox) {
-    cachedBusybox = path.join(work, "rootfs-busybox");
-    sh("bash", [path.join(ROOT_DIR, "scripts/make-rootfs.sh"), "busybox", cachedBusybox, PROBE]);
-  }
-  return cachedBusybox;
+  return (shared.busybox ??= newRootfs("busybox"));
 }
 
 let captures = 0;

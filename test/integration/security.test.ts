@@ -108,10 +108,13 @@ test("rlimits above runts' own hard limit: raised with CAP_SYS_RESOURCE, else a 
   else assert.match(createFails(runts, c), /setrlimit `RLIMIT_NOFILE` \(config\.json \/process\/rlimits\/0\): operation not permitted \(raising a hard limit needs CAP_SYS_RESOURCE, which runts does not hold here\)/);
 });
 
-test("oomScoreAdj is the process's oom_score_adj", { skip }, () => {
+test("oomScoreAdj is the process's oom_score_adj; lowering it needs CAP_SYS_RESOURCE, else a clear error", { skip }, () => {
   const c = probe("report");
   c.process.oomScoreAdj = 500;
   assert.equal(report(c).oomScoreAdj, 500);
+  c.process.oomScoreAdj = -500;
+  if (hasSysResource()) assert.equal(report(c).oomScoreAdj, -500);
+  else assert.match(createFails(runts, c), /write oom_score_adj `-500` \(config\.json \/process\/oomScoreAdj\): permission denied \(lowering it needs CAP_SYS_RESOURCE/);
 });
 
 test("sysctls of the container's own namespaces are set there, not on the host", { skip }, () => {

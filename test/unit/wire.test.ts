@@ -110,14 +110,19 @@ test("the child's facts become sentences: step, syscall, path, config entry and 
   assert.equal(say(21, 1, 0, ""), "setuid: operation not permitted");
 });
 
-test("the security records: capability sets, rlimits, sysctls, paths, devices and seccomp as protocol.h lays them out", () => {
+/** runc spec's defaults plus an rlimit, a sysctl and a device */
+function securityPlan(): { spec: Spec; p: InitPlan } {
   const spec = fixtureConfig("runc-spec.json") as Spec;
   spec.process!.rlimits = [{ type: "RLIMIT_NOFILE", soft: 1024, hard: 2 ** 64 }];
   spec.process!.noNewPrivileges = true;
   spec.process!.oomScoreAdj = -5;
   spec.linux!.sysctl = { "net.core.somaxconn": "128" };
   spec.linux!.devices = [{ path: "/dev/fuse", type: "c", major: 10, minor: 229, fileMode: 0o600, uid: 7, gid: 8 }];
-  const p = planInit({ spec, bundle: "/b", stateDir: "/run/runts/x", noPivot: false, foreground: false, host: { security: ROOT_FACTS } });
+  return { spec, p: planInit({ spec, bundle: "/b", stateDir: "/run/runts/x", noPivot: false, foreground: false, host: { security: ROOT_FACTS } }) };
+}
+
+test("the security records: capability sets, rlimits, sysctls, paths, devices and seccomp as protocol.h lays them out", () => {
+  const { spec, p } = securityPlan();
   p.seccomp = { profile: { defaultAction: 0, architectures: [], rules: [] }, flags: 2, program: Buffer.alloc(16, 1) };
   const recs = records(encodePlan(p));
   const one = (tag: number) => { const r = recs.filter((x) => x.tag === tag); assert.equal(r.length, 1, `one record ${tag}`); return r[0].payload; };
@@ -147,11 +152,7 @@ test("a plan with a seccomp profile not yet compiled is refused, never sent with
 });
 
 test("the security steps' facts become sentences naming the config entry", () => {
-  const spec = fixtureConfig("runc-spec.json") as Spec;
-  spec.process!.rlimits = [{ type: "RLIMIT_NOFILE", soft: 10, hard: 10 }];
-  spec.linux!.sysctl = { "net.core.somaxconn": "128" };
-  spec.linux!.devices = [{ path: "/dev/fuse", type: "c", major: 10, minor: 229 }];
-  const p = planInit({ spec, bundle: "/b", stateDir: "/run/runts/x", noPivot: false, foreground: false, host: { security: ROOT_FACTS } });
+  const { p } = securityPlan();
   const say = (step: number, errno: number, index: number, detail: string) => describeFailure(decodeFailure(failure(step, errno, index, detail)), p);
   assert.equal(say(StepId.RLIMIT, 1, 0, ""), "setrlimit `RLIMIT_NOFILE` (config.json /process/rlimits/0): operation not permitted (raising a hard limit needs CAP_SYS_RESOURCE, which runts does not hold here)");
   assert.equal(say(StepId.SYSCTL, 2, 0, "/proc/sys/net/core/somaxconn"), "write the sysctl `net.core.somaxconn` = `128` (config.json /linux/sysctl/net.core.somaxconn): no such file or directory");
@@ -165,5 +166,5 @@ test("the security steps' facts become sentences naming the config entry", () =>
   assert.equal(say(StepId.SECCOMP, 22, 0, ""), "load the seccomp filter (config.json /linux/seccomp): invalid argument");
   assert.equal(say(StepId.SECCOMP_NOTIFY, 111, 0, "/run/agent.sock"), "send the seccomp notify fd to the listener `/run/agent.sock` (config.json /linux/seccomp/listenerPath): connection refused");
   assert.equal(say(StepId.CWD_ESCAPE, 1, 0, "/proc/self/fd/5"), "the cwd `/proc/self/fd/5` leads outside the container's root (through an inherited fd?): refused (CVE-2024-21626)");
-  assert.equal(say(32, 13, 0, "/proc/self/oom_score_adj"), "write oom_score_adj `/proc/self/oom_score_adj`: permission denied");
+  assert.equal(say(StepId.OOM_SCORE_ADJ, 13, 0, "/proc/self/oom_score_adj"), "write oom_score_adj `-5` (config.json /process/oomScoreAdj): permission denied (lowering it needs CAP_SYS_RESOURCE, which runts does not hold here)");
 });
