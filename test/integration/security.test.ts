@@ -163,7 +163,7 @@ test("readonlyPaths refuse writes; the rest of the rootfs stays writable", { ski
 });
 
 test("/dev: runc's default devices and links on the config's tmpfs /dev", { skip: bbSkip }, () => {
-  const out = sh("for d in null zero full random urandom tty; do stat -c '%n %F %t:%T %a %u:%g' /dev/$d; done; for l in ptmx fd stdin stdout stderr; do readlink /dev/$l; done");
+  const out = sh("for d in null zero full random urandom tty; do stat -c '%n %F %t:%T %a %u:%g' /dev/$d; done; for l in ptmx fd stdin stdout stderr; do readlink /dev/$l; done; stat -c '%n %F' /dev/pts /dev/shm");
   assert.deepEqual(out.trim().split("\n"), [
     "/dev/null character special file 1:3 666 0:0",
     "/dev/zero character special file 1:5 666 0:0",
@@ -172,6 +172,7 @@ test("/dev: runc's default devices and links on the config's tmpfs /dev", { skip
     "/dev/urandom character special file 1:9 666 0:0",
     "/dev/tty character special file 5:0 666 0:0",
     "pts/ptmx", "/proc/self/fd", "/proc/self/fd/0", "/proc/self/fd/1", "/proc/self/fd/2",
+    "/dev/pts directory", "/dev/shm directory",
   ]);
 });
 
@@ -212,6 +213,19 @@ test("seccomp ERRNO: the refused call fails with EPERM (or errnoRet), and the pr
   c.process.args = ["/bin/probe", "report"];
   const s = report(c).status;
   assert.deepEqual([s.Seccomp, s.Seccomp_filters], ["2", "1"]);
+});
+
+test("seccomp defaultErrnoRet: a call no rule allows fails with that errno", { skip }, () => {
+  const c = probe("mkdir", "/tmp/d");
+  const allowed = [
+    "execve", "brk", "arch_prctl", "set_tid_address", "set_robust_list", "rseq", "prlimit64", "mprotect", "mmap", "munmap",
+    "readlink", "readlinkat", "getrandom", "uname", "newfstatat", "fstat", "write", "writev", "exit", "exit_group",
+    "ioctl", "rt_sigaction", "rt_sigprocmask", "getpid", "gettid", "futex", "close", "openat", "read", "lseek",
+  ];
+  c.linux.seccomp = { defaultAction: "SCMP_ACT_ERRNO", defaultErrnoRet: 18, syscalls: [{ names: allowed, action: "SCMP_ACT_ALLOW" }] };
+  const r = run(c);
+  assert.equal(r.status, 0, r.stderr);
+  assert.equal(r.stdout.trim(), "EXDEV 18");
 });
 
 test("seccomp KILL, KILL_PROCESS, KILL_THREAD and TRAP: the process dies by SIGSYS (exit 159)", { skip }, () => {
