@@ -8,7 +8,6 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
-#include <string.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
@@ -117,9 +116,6 @@ void protect_paths(struct ctx *c, int rootfd) {
 void write_sysctls(struct ctx *c) {
   for (size_t i = 0; i < c->plan.nsysctls; i++) {
     struct sysctl_op *s = &c->plan.sysctls[i];
-    int fd = open(s->path, O_WRONLY | O_CLOEXEC);
-    size_t n = strlen(s->value);
-    if (fd < 0 || write(fd, s->value, n) != (ssize_t)n) fail(c, STEP_SYSCTL, errno, (uint32_t)i, s->path);
-    close(fd);
+    if (write_file(s->path, s->value) < 0) fail(c, STEP_SYSCTL, errno, (uint32_t)i, s->path);
   }
 }

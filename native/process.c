@@ -24,7 +24,7 @@ struct sched_attr_v1 {
   uint64_t sched_runtime, sched_deadline, sched_period;
 };
 
-static int write_file(const char *path, const char *text) {
+int write_file(const char *path, const char *text) {
   int fd = open(path, O_WRONLY | O_CLOEXEC);
   if (fd < 0) return -1;
   ssize_t n = write(fd, text, strlen(text));

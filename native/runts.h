@@ -99,6 +99,7 @@ void lock_down(struct ctx *c, int report_fd);
 void set_process_attrs(struct ctx *c);
 uint32_t parent_attrs(struct ctx *c, const char **bad); /* in P, before clone: 0 or the failed step */
 void set_lsm_labels(struct ctx *c);
+int write_file(const char *path, const char *text); /* one write(2), as /proc files want */
 
 /* devices.c: device nodes, read-only and masked paths (before pivot_root),
  * sysctls */

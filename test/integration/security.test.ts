@@ -8,6 +8,7 @@ import { createHash } from "node:crypto";
 import { spawn } from "node:child_process";
 import { existsSync, mkdirSync, readFileSync, symlinkSync, writeFileSync } from "node:fs";
 import path from "node:path";
+import { readSecurityFacts } from "../../src/host/facts.js";
 import {
   bundle, busyboxMissing, createFails, defaultConfig, missing, newId, newRootfs, PROBE, probeReport, ROOT_DIR, Runts, waitFor, work,
 } from "./harness.js";
@@ -84,7 +85,7 @@ test("noNewPrivileges: NoNewPrivs 1 when asked, 0 otherwise", { skip }, () => {
 
 /** runts' own hard limit of open files, and whether it may raise hard limits */
 const hostNofile = () => Number(/^Max open files\s+\d+\s+(\d+)/m.exec(readFileSync("/proc/self/limits", "utf8"))![1]);
-const hasSysResource = () => (BigInt(`0x${/CapEff:\s*(\w+)/.exec(readFileSync("/proc/self/status", "utf8"))![1]}`) & (1n << 24n)) !== 0n;
+const hasSysResource = () => (readSecurityFacts().capAvailable & (1n << 24n)) !== 0n;
 
 test("rlimits: soft and hard as configured; soft above hard is refused", { skip }, () => {
   const c = probe("report");

@@ -97,9 +97,14 @@ function failure(step: number, errno: number, index: number, detail: string): Bu
   return Buffer.concat([b, Buffer.from(detail)]);
 }
 
+/** the sentence runts writes for one ERROR frame of the child's, about plan p */
+function sayFor(p: InitPlan) {
+  return (step: number, errno: number, index: number, detail: string) => describeFailure(decodeFailure(failure(step, errno, index, detail)), p);
+}
+
 test("the child's facts become sentences: step, syscall, path, config entry and errno", () => {
   const p = plan();
-  const say = (step: number, errno: number, index: number, detail: string) => describeFailure(decodeFailure(failure(step, errno, index, detail)), p);
+  const say = sayFor(p);
   assert.equal(say(StepId.MOUNT, 1, 0, "/proc"), "mount `proc` on `/proc` (proc) (config.json /mounts/0): operation not permitted");
   assert.equal(say(StepId.MOUNT_TARGET, 20, 1, "/dev"), "create mount point `/dev` in the rootfs (config.json /mounts/1): not a directory");
   assert.equal(say(StepId.CWD, 2, 0, "/work"), "chdir to the cwd `/work`: no such file or directory");
@@ -153,7 +158,7 @@ test("a plan with a seccomp profile not yet compiled is refused, never sent with
 
 test("the security steps' facts become sentences naming the config entry", () => {
   const { p } = securityPlan();
-  const say = (step: number, errno: number, index: number, detail: string) => describeFailure(decodeFailure(failure(step, errno, index, detail)), p);
+  const say = sayFor(p);
   assert.equal(say(StepId.RLIMIT, 1, 0, ""), "setrlimit `RLIMIT_NOFILE` (config.json /process/rlimits/0): operation not permitted (raising a hard limit needs CAP_SYS_RESOURCE, which runts does not hold here)");
   assert.equal(say(StepId.SYSCTL, 2, 0, "/proc/sys/net/core/somaxconn"), "write the sysctl `net.core.somaxconn` = `128` (config.json /linux/sysctl/net.core.somaxconn): no such file or directory");
   const fuse = p.devices.findIndex((d) => d.path === "/dev/fuse");
