@@ -12,6 +12,8 @@
  *   blocks    one per rule, the LAST rule first; a block whose rule does not
  *             match jumps to the next block, a block that decides exits
  *   epilogue  return 0: nothing matched, default deny
+ * A rule that decides every request (a *:* rwm) ends the program: the rules
+ * before it can never decide, and the verifier refuses unreachable code.
  * The last matching rule decides (OCI, runc), so walking the rules last
  * first lets the first deciding block exit at once. Every jump goes forward
  * to the end of its own block: no loops for the verifier to refuse, and
@@ -90,8 +92,15 @@ export function deviceProgram(rules: readonly DeviceRule[]): Buffer {
   if (rules.length > MAX_DEVICE_RULES)
     throw new RuntimeError(`device rules: \`${rules.length}\` rules, more than the ${MAX_DEVICE_RULES} runts accepts`);
   rules.forEach(checkRule);
-  const blocks = rules.map(ruleBlock).reverse();
-  return encode([...prologue(), ...blocks.flat(), ...ret(0)]);
+  const body: Insn[] = [];
+  for (const rule of [...rules].reverse()) {
+    const block = ruleBlock(rule);
+    body.push(...resolveJumps(block));
+    // a rule that decides every request hides the rules before it, and the
+    // verifier refuses a program with unreachable instructions
+    if (!block.some((ins) => ins.toNext)) return encode([...prologue(), ...body]);
+  }
+  return encode([...prologue(), ...body, ...ret(0)]);
 }
 
 /** unpack the context into registers; no access requested becomes NO_ACCESS */
@@ -108,9 +117,10 @@ function prologue(): Insn[] {
   ];
 }
 
+/** the rule's instructions, its jumps to the next block not yet resolved */
 function ruleBlock(rule: DeviceRule): Insn[] {
   const bits = accessBits(rule.access) | NO_ACCESS;
-  return resolveJumps([...deviceChecks(rule), ...(rule.allow ? allow(bits) : deny(bits))]);
+  return [...deviceChecks(rule), ...(rule.allow ? allow(bits) : deny(bits))];
 }
 
 /** a rule's type and numbers; a wildcard needs no check */

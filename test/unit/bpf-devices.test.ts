@@ -79,11 +79,27 @@ const OPS: Record<number, (m: Machine, i: Insn) => number> = {
   [BPF_JMP | BPF_EXIT]: exit,
 };
 
+const isJump = (code: number) => (code & 0x07) === BPF_JMP && code !== (BPF_JMP | BPF_EXIT);
+
+/** the verifier's first pass: every jump lands inside the program, and
+ * every instruction can be reached (it refuses dead code) */
+function checkFlow(prog: Buffer, n: number): void {
+  const reached = new Set([0]);
+  for (let pc = 0; pc < n; pc++) {
+    if (!reached.has(pc)) throw new Error(`unreachable instruction ${pc}`);
+    const i = decode(prog, pc);
+    if (isJump(i.code) && (pc + 1 + i.off < 0 || pc + 1 + i.off >= n)) throw new Error(`jump out of the program at ${pc}`);
+    if (isJump(i.code)) reached.add(pc + 1 + i.off);
+    if (i.code !== (BPF_JMP | BPF_EXIT) && i.code !== (BPF_JMP | BPF_JA)) reached.add(pc + 1);
+  }
+}
+
 /** run the program on one context; forward jumps only, as the generator promises */
 function execute(prog: Buffer, ctx: bigint[]): boolean {
   assert.equal(prog.length % 8, 0, "whole instructions");
   const n = prog.length / 8;
   assert.ok(n <= 4096, `${n} instructions, more than BPF_MAXINSNS`);
+  checkFlow(prog, n);
   const m: Machine = { regs: [undefined, "ctx"], ctx };
   for (let pc = 0; m.result === undefined; pc++) {
     if (pc >= n) throw new Error(`fell off the end at ${pc}`);
@@ -158,6 +174,14 @@ test("a later deny overrides an earlier allow, and a later allow an earlier deny
   expect(["allow a *:* rwm", "deny c 1:3 rwm"], { "c 1:3 r": false, "c 1:3 m": false, "c 1:5 r": true, "b 1:3 r": true });
   expect(["deny c 1:3 rwm", "allow a *:* rwm"], { "c 1:3 r": true });
   expect(["allow c 1:3 rwm", "deny c *:* rwm", "allow c 1:* r"], { "c 1:3 r": true, "c 1:3 w": false, "c 1:4 r": true });
+});
+
+test("a rule that decides everything ends the program: the rules before it never decide", () => {
+  const prog = deviceProgram(["deny c 1:3 rwm", "allow b 8:0 r", "allow a *:* rwm"].map(rule));
+  assert.equal(prog.length / 8, 8 + 2, "the prologue, then return 1");
+  expect(["deny c 1:3 rwm", "allow a *:* rwm"], { "c 1:3 rw": true });
+  expect(["allow c 1:3 rwm", "deny a *:* rwm"], { "c 1:3 r": false });
+  expect(["allow a *:* rwm", "deny a *:* w"], { "c 1:3 r": true, "c 1:3 rw": false });
 });
 
 test("wildcard major or minor, written as * (undefined) or -1", () => {
@@ -285,7 +309,9 @@ test("the interpreter refuses what it does not know, rather than passing it", ()
   assert.throws(() => execute(prog("95 00 0000 00000000"), ctx), /r0 is read before/);
   assert.throws(() => execute(prog("61 02 0c00 00000000"), ctx), /ldx from r0/);
   assert.throws(() => execute(prog("61 12 0c00 00000000"), ctx), /context offset 12/);
-  assert.throws(() => execute(prog("b4 00 0000 01000000"), ctx), /fell off the end/);
+  assert.throws(() => execute(prog("b4 00 0000 01000000"), ctx), /unreachable instruction 1|fell off the end/);
+  assert.throws(() => execute(prog("b4 00 0000 01000000", "95 00 0000 00000000", "95 00 0000 00000000"), ctx), /unreachable instruction 2/);
+  assert.throws(() => execute(prog("b4 00 0000 01000000", "05 00 0500 00000000", "95 00 0000 00000000"), ctx), /jump out of the program at 1/);
   assert.throws(() => execute(prog("b4 00 0000 02000000", "95 00 0000 00000000"), ctx), /returns 0 or 1/);
   assert.equal(allowed(["allow a *:* rwm"], "c 1:3 r"), true);
 });
