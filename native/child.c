@@ -3,6 +3,9 @@
  * and src/native/messages.ts writes the sentence. Wire: protocol.h.
  *
  * The order is the order for reasons:
+ *  0. the cgroup before all: runts moves us into the container's cgroup, so
+ *     every page and pid from here on is charged there, and only then is the
+ *     cgroup namespace created, rooted at that cgroup.
  *  1. id maps first: until runts writes them we are nobody in our own user
  *     namespace and cannot create files with a mapped owner.
  *  2. setsid before anything can hand us a terminal.
@@ -42,6 +45,16 @@
 _Noreturn void fail(struct ctx *c, uint32_t step, int err, uint32_t index, const char *detail) {
   report_error(c->sync, step, err, index, detail);
   _exit(1);
+}
+
+/* the cgroup first, so that all we do is charged to the container; then
+ * its own cgroup namespace, rooted there (runc's nsexec does the same) */
+static void cgroup_handshake(struct ctx *c) {
+  uint32_t type, len;
+  char *buf;
+  if (frame_send(c->sync, MSG_CGROUP_REQ, NULL, 0) < 0) _exit(1);
+  if (frame_recv(c->sync, &type, &buf, &len) < 0 || type != MSG_CGROUP_ACK) _exit(1);
+  free(buf);
 }
 
 static void idmap_handshake(struct ctx *c) {
@@ -168,10 +181,13 @@ int child_main(struct ctx *c) {
   c->ctl = -1;
   /* until READY, a dead P means a dead create: do not linger */
   prctl(PR_SET_PDEATHSIG, SIGKILL);
+  if (p->flags & FLAG_CGROUP) cgroup_handshake(c);
   if (p->clone_flags & CLONE_NEWUSER) idmap_handshake(c);
   for (size_t i = 0; i < p->njoins; i++)
     if (p->joins[i].type == CLONE_NEWUSER) p->clone_flags |= CLONE_NEWUSER;
   if (p->clone_flags & CLONE_NEWUSER) become_ns_root();
+  if ((p->flags & FLAG_CGROUP) && (p->clone_flags & CLONE_NEWCGROUP) && unshare(CLONE_NEWCGROUP) < 0)
+    fail(c, STEP_CGROUP_NS, errno, 0, NULL);
   if (p->seccomp_listener) seccomp_state_handshake(c);
   if (!(p->flags & FLAG_NO_SETSID) && setsid() < 0) fail(c, STEP_SETSID, errno, 0, NULL);
   write_sysctls(c);

@@ -81,9 +81,12 @@ static int connect_listener(struct ctx *c) {
   return connect(c->notify_sock, (struct sockaddr *)&sa, sizeof sa);
 }
 
+/* CLONE_NEWCGROUP waits: C unshares it once runts has moved it into the
+ * container's cgroup (child.c), or the namespace's root would be ours */
 static pid_t clone_child(struct ctx *c) {
+  uint64_t later = CLONE_NEWTIME | ((c->plan.flags & FLAG_CGROUP) ? CLONE_NEWCGROUP : 0);
   struct clone_args args = {
-    .flags = c->plan.clone_flags & ~(uint64_t)CLONE_NEWTIME,
+    .flags = c->plan.clone_flags & ~later,
     .exit_signal = SIGCHLD,
   };
   return (pid_t)syscall(SYS_clone3, &args, sizeof args);
@@ -100,6 +103,11 @@ static void remove_state_dir(struct ctx *c) {
   rmdir(c->plan.state_dir);
 }
 
+/* C is reaped, so its cgroups are empty; the plan lists parents first */
+static void remove_cgroups(struct ctx *c) {
+  for (size_t i = c->plan.ncgroup_dirs; i > 0; i--) rmdir(c->plan.cgroup_dirs[i - 1]);
+}
+
 static int status_code(int status) {
   if (WIFSIGNALED(status)) return 128 + WTERMSIG(status);
   return WEXITSTATUS(status);
@@ -114,6 +122,7 @@ static int supervise(struct ctx *c, pid_t child) {
     kill(child, SIGKILL);
     waitpid(child, NULL, 0);
     remove_state_dir(c);
+    remove_cgroups(c);
     return 1;
   }
   if (!(c->plan.flags & FLAG_WAIT)) return 0;

@@ -141,6 +141,7 @@ static int decode_security(struct plan *p, uint16_t tag, struct cursor *c) {
   case TAG_IOPRIO: p->has_ioprio = 1; p->ioprio = u64_of(c); return 0;
   case TAG_CPU_AFFINITY: p->affinity = take_bytes(c, &p->affinity_len); return 0;
   case TAG_TIME_OFFSETS: return (p->time_offsets = take_str(c)) ? 0 : -1;
+  case TAG_CGROUP_DIR: return push_str(&p->cgroup_dirs, &p->ncgroup_dirs, c);
   default: return 1;
   }
 }

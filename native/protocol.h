@@ -26,6 +26,11 @@
  *               joins namespaces by path, writes oom_score_adj and the time
  *               namespace's offsets, clone3
  *   P -> runts  PID(u32 host pid of C)
+ *   C -> runts  CGROUP_REQ              with FLAG_CGROUP, before anything else
+ *   runts -> C  CGROUP_ACK              after writing C's pid into the
+ *                                       container's cgroup.procs files; C
+ *                                       then unshares CLONE_NEWCGROUP, so
+ *                                       the namespace's root is that cgroup
  *   C -> runts  IDMAP_REQ               only with a new user namespace
  *   runts -> C  IDMAP_ACK               after writing /proc/PID/{uid,gid}_map
  *   C -> runts  SECCOMP_STATE_REQ       only with a seccomp listenerPath
@@ -38,7 +43,8 @@
  *   runts       records state.json, writes --pid-file
  *   runts -> P  COMMIT                  P exits 0 (or, with FLAG_WAIT, waits
  *                                       for C and exits with its status)
- *   EOF on ctl before COMMIT = abort: P kills C, removes the state dir, exits 1.
+ *   EOF on ctl before COMMIT = abort: P kills C, removes the state dir and
+ *   the cgroup directories runts made (TAG_CGROUP_DIR), exits 1.
  *
  * start: `runts start` connects to <state>/exec.sock; C accepts, closes every
  * fd but 0..2+N and the connection (which is close-on-exec), sets
@@ -48,7 +54,7 @@
 #ifndef RUNTS_PROTOCOL_H
 #define RUNTS_PROTOCOL_H
 
-#define RUNTS_ABI 2
+#define RUNTS_ABI 3
 #define RUNTS_MAGIC 0x53544e52u /* "RNTS" little-endian */
 
 /* frame types */
@@ -62,6 +68,8 @@ enum msg_type {
   MSG_ERROR = 13,
   MSG_SECCOMP_STATE_REQ = 14,
   MSG_SECCOMP_STATE = 15,
+  MSG_CGROUP_REQ = 16,
+  MSG_CGROUP_ACK = 17,
 };
 
 /*
@@ -108,6 +116,8 @@ enum plan_tag {
   TAG_IOPRIO = 33,       /* u64 ioprio_set value */
   TAG_CPU_AFFINITY = 34, /* cpu_set_t bytes */
   TAG_TIME_OFFSETS = 35, /* str, as /proc/self/timens_offsets takes it */
+  TAG_CGROUP_DIR = 36,   /* str: a cgroup directory runts made; P removes it
+                            on abort; repeated, deepest last */
 };
 
 enum mount_kind {
@@ -120,6 +130,7 @@ enum mount_kind {
 enum plan_flag {
   FLAG_WAIT = 1,     /* P waits for C after COMMIT (run in the foreground) */
   FLAG_NO_SETSID = 2,
+  FLAG_CGROUP = 4,   /* C asks runts to join it to its cgroup (CGROUP_REQ) */
 };
 
 /* Steps named in ERROR frames; wire.ts has the same list with words. */
@@ -171,6 +182,7 @@ enum step {
   STEP_CPU_AFFINITY = 45,
   STEP_TIME_OFFSETS = 46,
   STEP_CWD_ESCAPE = 47,
+  STEP_CGROUP_NS = 48,
 };
 
 #endif

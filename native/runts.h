@@ -57,6 +57,8 @@ struct plan {
   uint64_t personality, ioprio;
   struct sched_op sched;
   const char *affinity; size_t affinity_len;
+  /* issue 4: the cgroup directories runts made, removed by P on abort */
+  char **cgroup_dirs; size_t ncgroup_dirs;
 };
 
 /* the fds and plan one init works with */

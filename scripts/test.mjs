@@ -4,7 +4,7 @@
 // .ts and pass vacuously).
 //   node scripts/test.mjs [unit|integration|conformance ...]
 import { spawnSync } from "node:child_process";
-import { existsSync, readdirSync, readFileSync, readlinkSync, rmSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync, readlinkSync, rmdirSync, rmSync } from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 
@@ -27,7 +27,7 @@ const before = hostFacts();
 const r = spawnSync(process.execPath, ["--test", "--test-concurrency=1", "--test-timeout=120000", ...files], { cwd: root, stdio: "inherit" });
 process.exit(checkNothingLeft(before) ? r.status ?? 1 : 1);
 
-/** what the tests could leave behind: container inits, test state dirs, mounts */
+/** what the tests could leave behind: container inits, test state dirs, mounts, cgroups */
 function hostFacts() {
   const inits = [];
   for (const pid of readdirSync("/proc").filter((e) => /^\d+$/.test(e))) {
@@ -37,7 +37,19 @@ function hostFacts() {
   }
   const stateDirs = existsSync("/run/runts") ? readdirSync("/run/runts").filter((d) => d.startsWith("it-")) : [];
   const mounts = readFileSync("/proc/self/mountinfo", "utf8").split("\n").length;
-  return { inits, stateDirs, mounts };
+  return { inits, stateDirs, mounts, cgroups: cgroupDirs("/sys/fs/cgroup") };
+}
+
+/** every cgroup directory on the host, parents before children */
+function cgroupDirs(dir, depth = 0) {
+  let entries = [];
+  try {
+    entries = readdirSync(dir, { withFileTypes: true }).filter((e) => e.isDirectory());
+  } catch { /* no cgroupfs, or gone meanwhile */ }
+  return entries.flatMap((e) => {
+    const sub = path.join(dir, e.name);
+    return depth === 0 ? cgroupDirs(sub, 1) : [sub, ...cgroupDirs(sub, depth + 1)];
+  });
 }
 
 /** a leak fails the run even when every test passed, and is cleaned up so the next run starts clean */
@@ -48,7 +60,9 @@ function checkNothingLeft(before) {
     ...inits.map((p) => `container init ${p} still running`),
     ...after.stateDirs.filter((d) => !before.stateDirs.includes(d)).map((d) => `state dir /run/runts/${d} left`),
     ...(after.mounts > before.mounts ? [`${after.mounts - before.mounts} more mounts on the host than before`] : []),
+    ...after.cgroups.filter((d) => !before.cgroups.includes(d)).map((d) => `cgroup ${d} left`),
   ];
+  for (const d of after.cgroups.filter((d) => !before.cgroups.includes(d)).reverse()) try { rmdirSync(d); } catch { /* busy */ }
   for (const p of inits) try { process.kill(Number(p), "SIGKILL"); } catch { /* gone */ }
   for (const d of after.stateDirs) rmSync(`/run/runts/${d}`, { recursive: true, force: true });
   for (const p of problems) console.error(`test: leak: ${p}`);

@@ -3,11 +3,23 @@
  * from /proc/self/mountinfo and /proc/self/cgroup, never guessed from paths.
  * Handles v1, v2 and hybrid (v1 controllers plus cgroup2 at .../unified).
  */
-import { readFileSync } from "node:fs";
-import type { CgroupFacts, CgroupHierarchy } from "../plan/mounts.js";
+import { existsSync, readFileSync } from "node:fs";
+import path from "node:path";
+import type { CgroupFacts, CgroupHierarchy } from "../plan/cgroups.js";
 
 export function readCgroupFacts(): CgroupFacts {
-  return cgroupFacts(readFileSync("/proc/self/mountinfo", "utf8"), readFileSync("/proc/self/cgroup", "utf8"));
+  const facts = cgroupFacts(readFileSync("/proc/self/mountinfo", "utf8"), readFileSync("/proc/self/cgroup", "utf8"));
+  const v2 = facts.hierarchies.find((h) => h.version === 2);
+  const controllers = v2 ? readOr(path.join(v2.mountpoint, "cgroup.controllers")) : "";
+  return { ...facts, v2Controllers: controllers.split(/\s+/).filter(Boolean), systemd: existsSync("/run/systemd/system") };
+}
+
+function readOr(file: string): string {
+  try {
+    return readFileSync(file, "utf8");
+  } catch {
+    return "";
+  }
 }
 
 /** pure: mountinfo + /proc/self/cgroup text → hierarchies with our path in each */
@@ -25,10 +37,10 @@ export function cgroupFacts(mountinfo: string, selfCgroup: string): CgroupFacts 
     const [fstype, , superOpts] = right.split(" ");
     const mountpoint = unescape(fields[4]);
     const root = unescape(fields[3]);
-    if (fstype === "cgroup2") hierarchies.push({ version: 2, mountpoint, path: relative(paths.get("") ?? "/", root) });
+    if (fstype === "cgroup2") hierarchies.push({ version: 2, mountpoint, path: relative(paths.get("") ?? "/", root), controllers: [] });
     if (fstype !== "cgroup") continue;
-    const key = superOpts.split(",").find((o) => paths.has(o));
-    if (key) hierarchies.push({ version: 1, mountpoint, path: relative(paths.get(key)!, root) });
+    const controllers = superOpts.split(",").filter((o) => paths.has(o));
+    if (controllers.length > 0) hierarchies.push({ version: 1, mountpoint, path: relative(paths.get(controllers[0])!, root), controllers });
   }
   return { hierarchies };
 }

@@ -4,6 +4,7 @@
 // member to Host, implement it in realHost, and give the test fake a version.
 import { existsSync } from "node:fs";
 import { setTimeout as delay } from "node:timers/promises";
+import { realCgroupFs, type CgroupFs } from "./cgroupfs.js";
 import { realProc, type Liveness } from "./proc.js";
 import { StateStore, type ContainerRecord } from "./state.js";
 
@@ -37,6 +38,8 @@ export interface Host {
   /** kill(2); throws the Node system error (code ESRCH when the pid is gone). */
   kill(pid: number, signal: number): void;
   exists(path: string): boolean;
+  /** cgroupfs: the container's cgroup files (src/host/cgroupfs.ts) */
+  cgroups: CgroupFs;
   sleep(ms: number): Promise<void>;
   now(): Date;
 }
@@ -47,6 +50,7 @@ export function realHost(root: string): Host {
     proc: realProc,
     kill: (pid, signal) => killPid(pid, signal),
     exists: (path) => existsSync(path),
+    cgroups: realCgroupFs,
     sleep: (ms) => delay(ms),
     now: () => new Date(),
   };

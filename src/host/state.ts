@@ -8,6 +8,7 @@
 // for it, which the runtime reports as status "creating".
 import * as fs from "node:fs";
 import { join } from "node:path";
+import type { CgroupRecord } from "./cgroupfs.js";
 import type { Store } from "./host.js";
 import { RuntimeError, describe, errnoCode, exists, invalidId, notExist } from "../runtime/errors.js";
 
@@ -26,6 +27,8 @@ export interface ContainerRecord {
   annotations: Record<string, string>;
   /** The socket the waiting init listens on; present on disk while "created". */
   execSocket: string;
+  /** The container's cgroup and its resources as last set (create, update); absent on a host without cgroups. */
+  cgroup?: CgroupRecord;
 }
 
 const STATE_FILE = "state.json";

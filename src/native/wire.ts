@@ -7,7 +7,7 @@
  */
 import type { InitPlan, MountOp } from "../plan/plan.js";
 
-export const ABI = 2;
+export const ABI = 3;
 export const MAGIC = 0x53544e52; // "RNTS"
 
 export const Msg = {
@@ -20,6 +20,8 @@ export const Msg = {
   ERROR: 13,
   SECCOMP_STATE_REQ: 14,
   SECCOMP_STATE: 15,
+  CGROUP_REQ: 16,
+  CGROUP_ACK: 17,
 } as const;
 
 export const Tag = {
@@ -58,11 +60,12 @@ export const Tag = {
   IOPRIO: 33,
   CPU_AFFINITY: 34,
   TIME_OFFSETS: 35,
+  CGROUP_DIR: 36,
 } as const;
 
 export const MountKind = { fs: 1, bind: 2, symlink: 3, remount: 4 } as const;
 
-export const PlanFlag = { WAIT: 1, NO_SETSID: 2 } as const;
+export const PlanFlag = { WAIT: 1, NO_SETSID: 2, CGROUP: 4 } as const;
 
 /** protocol.h `enum step`, with the words messages.ts builds sentences from */
 export const Step: Record<number, string> = {
@@ -113,6 +116,7 @@ export const Step: Record<number, string> = {
   45: "set the cpu affinity",
   46: "write the time namespace offsets",
   47: "check the cwd is inside the container",
+  48: "create the cgroup namespace",
 };
 
 export const StepId = {
@@ -198,6 +202,7 @@ function encodeSecurity(plan: InitPlan, rec: Rec): void {
   if (plan.ioPriority !== undefined) rec(Tag.IOPRIO, u64(plan.ioPriority));
   if (plan.cpuAffinity) rec(Tag.CPU_AFFINITY, plan.cpuAffinity);
   if (plan.timeOffsets !== undefined) rec(Tag.TIME_OFFSETS, str(plan.timeOffsets));
+  for (const dir of plan.cgroup?.owned ?? []) rec(Tag.CGROUP_DIR, str(dir));
 }
 
 function mountRecord(m: MountOp): Buffer {

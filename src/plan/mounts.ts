@@ -7,19 +7,9 @@
 import path from "node:path";
 import { RuntimeError } from "../runtime/errors.js";
 import type { Mount, Spec } from "../spec/types.js";
-import type { HostFacts, MountOp } from "./plan.js";
+import { under, type CgroupHierarchy } from "./cgroups.js";
+import type { MountOp } from "./plan.js";
 import { CLONE_FLAGS, IGNORED_OPTIONS, MOUNT_FLAGS, MS, PROPAGATION, UNSUPPORTED_OPTIONS } from "./tables.js";
-
-/** one cgroup hierarchy of the host, and where our process sits in it */
-export interface CgroupHierarchy {
-  version: 1 | 2;
-  /** where the hierarchy is mounted on the host, e.g. /sys/fs/cgroup/memory */
-  mountpoint: string;
-  /** our cgroup inside it, from /proc/self/cgroup, relative to its root */
-  path: string;
-}
-
-export interface CgroupFacts { hierarchies: CgroupHierarchy[] }
 
 /** config.json asks for what runts cannot plan: a user error, with its JSON path */
 export class PlanError extends RuntimeError {
@@ -28,11 +18,12 @@ export class PlanError extends RuntimeError {
   }
 }
 
-export function planMounts(spec: Spec, host: Pick<HostFacts, "cgroups">, cloneFlags: number): MountOp[] {
+/** `cgroups`: the container's own cgroup in each hierarchy (CgroupPlan.hierarchies) */
+export function planMounts(spec: Spec, cgroups: CgroupHierarchy[], cloneFlags: number): MountOp[] {
   const ops: MountOp[] = [];
   (spec.mounts ?? []).forEach((m, i) => {
     const op = mountOp(m, i);
-    if (m.type === "cgroup" || m.type === "cgroup2") ops.push(...cgroupMount(op, host, cloneFlags));
+    if (m.type === "cgroup" || m.type === "cgroup2") ops.push(...cgroupMount(op, cgroups, cloneFlags));
     else ops.push(op);
   });
   return [...ops, ...devLinks(spec)];
@@ -68,32 +59,27 @@ export function mountOp(m: Mount, index: number): MountOp {
  * v1 and hybrid hosts: a tmpfs holding one read-only (or as asked) bind of
  * our cgroup in each hierarchy, then the tmpfs itself remounted with the
  * mount's flags (runc's mountCgroupV1). v2 with a cgroup namespace: cgroup2
- * itself; without one, a bind of our cgroup so the host's tree stays hidden.
+ * itself; without one, a bind of the container's cgroup so the host's tree
+ * stays hidden.
  */
-function cgroupMount(op: MountOp, host: Pick<HostFacts, "cgroups">, cloneFlags: number): MountOp[] {
-  const all = host.cgroups?.hierarchies ?? [];
+function cgroupMount(op: MountOp, all: CgroupHierarchy[], cloneFlags: number): MountOp[] {
   const v1 = all.filter((h) => h.version === 1);
   const base = { propagation: 0, data: "", origin: op.origin, type: "" };
   if (v1.length === 0) {
     const v2 = all.find((h) => h.version === 2);
     if ((cloneFlags & CLONE_FLAGS.cgroup) !== 0 || !v2)
       return [{ ...op, kind: "fs", type: "cgroup2", source: "cgroup2", data: "" }];
-    return [{ ...base, kind: "bind", source: under(v2.mountpoint, v2.path), destination: op.destination, flags: MS.BIND | MS.REC | op.flags }];
+    return [{ ...base, kind: "bind", source: under(v2), destination: op.destination, flags: MS.BIND | MS.REC | op.flags }];
   }
   const tmpfsFlags = MS.NOSUID | MS.NODEV | MS.NOEXEC;
   const ops: MountOp[] = [{ ...base, kind: "fs", type: "tmpfs", source: "tmpfs", destination: op.destination, flags: tmpfsFlags, data: "mode=755", propagation: op.propagation }];
   for (const h of all) {
     const destination = path.posix.join(op.destination, path.posix.basename(h.mountpoint));
-    ops.push({ ...base, kind: "bind", source: under(h.mountpoint, h.path), destination, flags: MS.BIND | MS.REC | (op.flags & ~MS.BIND) });
+    ops.push({ ...base, kind: "bind", source: under(h), destination, flags: MS.BIND | MS.REC | (op.flags & ~MS.BIND) });
   }
   if (op.flags & MS.RDONLY)
     ops.push({ ...base, kind: "remount", source: "", destination: op.destination, flags: tmpfsFlags | MS.RDONLY });
   return ops;
-}
-
-/** a cgroup's directory on the host: its path inside the hierarchy's mount */
-function under(mountpoint: string, cgroup: string): string {
-  return cgroup === "/" ? mountpoint : path.posix.join(mountpoint, cgroup);
 }
 
 /** runc's links for a tmpfs /dev (libcontainer/specconv); the devices themselves are devices.ts's */

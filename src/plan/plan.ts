@@ -6,7 +6,8 @@
 import path from "node:path";
 import type { Spec } from "../spec/types.js";
 import { planDevices, type DeviceOp } from "./devices.js";
-import { planMounts, type CgroupFacts } from "./mounts.js";
+import { planCgroup, type CgroupFacts, type CgroupPlan } from "./cgroups.js";
+import { planMounts } from "./mounts.js";
 import { planSeccomp, type SeccompPlan } from "./seccomp.js";
 import {
   planCaps, planCpuAffinity, planIoPriority, planLsm, planPaths, planPersonality, planRlimits, planScheduler, planSysctls,
@@ -71,12 +72,18 @@ export interface InitPlan {
   ioPriority?: number;
   cpuAffinity?: Buffer;
   timeOffsets?: string;
+  /** undefined on a host without cgroups; create fills in `owned` once the directories exist */
+  cgroup?: CgroupPlan & { owned?: string[] };
 }
 
 export interface HostFacts { cgroups?: CgroupFacts; security: SecurityFacts }
 
+
 export interface PlanInput {
   spec: Spec;
+  id: string;
+  /** --systemd-cgroup: cgroupsPath is slice:prefix:name */
+  systemdCgroup?: boolean;
   bundle: string;
   stateDir: string;
   noPivot: boolean;
@@ -88,6 +95,8 @@ export interface PlanInput {
 /** runc's umask when the config gives none */
 const DEFAULT_UMASK = 0o022;
 const FLAG_WAIT = 1;
+/** C waits for runts to put it into its cgroup before anything else */
+const FLAG_CGROUP = 4;
 
 export function planInit(input: PlanInput): InitPlan {
   const { spec } = input;
@@ -95,12 +104,13 @@ export function planInit(input: PlanInput): InitPlan {
   const user = proc.user ?? { uid: 0, gid: 0 };
   const ns = namespaces(spec);
   const lsm = planLsm(spec, input.host.security);
+  const cgroup = input.host.cgroups && planCgroup({ spec, id: input.id, systemd: input.systemdCgroup === true, facts: input.host.cgroups });
   return {
     rootfs: path.resolve(input.bundle, spec.root!.path),
     stateDir: input.stateDir,
     cloneFlags: ns.cloneFlags,
     joins: ns.joins,
-    mounts: labelled(planMounts(spec, input.host, ns.cloneFlags), lsm.mountLabel),
+    mounts: labelled(planMounts(spec, cgroup?.hierarchies ?? [], ns.cloneFlags), lsm.mountLabel),
     rootPropagation: PROPAGATION[spec.linux?.rootfsPropagation ?? ""] ?? 0,
     rootReadonly: spec.root!.readonly === true,
     noPivot: input.noPivot,
@@ -113,7 +123,7 @@ export function planInit(input: PlanInput): InitPlan {
     umask: user.umask ?? DEFAULT_UMASK,
     args: proc.args ?? [],
     env: proc.env ?? [],
-    flags: input.foreground ? FLAG_WAIT : 0,
+    flags: (input.foreground ? FLAG_WAIT : 0) | (cgroup ? FLAG_CGROUP : 0),
     uidMappings: spec.linux?.uidMappings ?? [],
     gidMappings: spec.linux?.gidMappings ?? [],
     devices: planDevices(spec),
@@ -131,6 +141,7 @@ export function planInit(input: PlanInput): InitPlan {
     ioPriority: planIoPriority(spec),
     cpuAffinity: planCpuAffinity(spec),
     timeOffsets: planTimeOffsets(spec, ns.cloneFlags),
+    ...(cgroup ? { cgroup } : {}),
   };
 }
 

@@ -2,11 +2,14 @@
  * create.ts: config.json → validated spec → plan → a container whose init is
  * set up and blocked until `start`. Order matters: everything that can be
  * refused is refused before the state dir exists; from the state dir on,
- * any failure removes all of it (the init itself does so if runts dies).
+ * any failure removes all of it: the state dir and the cgroup (the init
+ * itself does so if runts dies).
  */
 import { renameSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import type { Host } from "../host/host.js";
+import type { CgroupRecord } from "../host/cgroupfs.js";
+import { joinCgroup } from "../host/cgroupfs.js";
 import type { ContainerRecord } from "../host/state.js";
 import { readCgroupFacts } from "../host/cgroups.js";
 import { readSecurityFacts } from "../host/facts.js";
@@ -16,6 +19,7 @@ import { encodePlan } from "../native/wire.js";
 import { planInit, type HostFacts, type InitPlan } from "../plan/plan.js";
 import type { Spec } from "../spec/types.js";
 import { loadSpec } from "./bundle.js";
+import { setUpCgroup, tearDownCgroup } from "./cgroup.js";
 import { RuntimeError, describe } from "./errors.js";
 import { launch, type Launched } from "./launch.js";
 
@@ -28,6 +32,8 @@ export interface CreateOptions {
   preserveFds: number;
   /** `run` without --detach: the init's parent waits for the container */
   foreground?: boolean;
+  /** --systemd-cgroup: cgroupsPath is slice:prefix:name */
+  systemdCgroup?: boolean;
 }
 
 export interface Created { record: ContainerRecord; launched: Launched }
@@ -38,8 +44,8 @@ export async function create(host: Host, opts: CreateOptions): Promise<Created> 
   checkTerminal(spec, opts);
   const extraFds = inheritedFds(opts.preserveFds);
   const plan = planInit({
-    spec, bundle, stateDir: host.store.dir(opts.id), noPivot: opts.noPivot,
-    foreground: opts.foreground === true, host: hostFacts(spec),
+    spec, id: opts.id, bundle, stateDir: host.store.dir(opts.id), noPivot: opts.noPivot,
+    foreground: opts.foreground === true, systemdCgroup: opts.systemdCgroup, host: hostFacts(),
   });
   addListenFds(plan, extraFds.listen);
   // libseccomp refuses what the schema cannot know (an architecture, a rule): before the host changes
@@ -47,10 +53,16 @@ export async function create(host: Host, opts: CreateOptions): Promise<Created> 
   encodePlan(plan); // refuses NUL bytes now, before the host changes
   const dir = host.store.reserve(opts.id);
   let launched: Launched | undefined;
+  let cgroup: CgroupRecord | undefined;
   try {
+    // limits are written before the init joins, so they hold from its first instruction
+    if (plan.cgroup) cgroup = await setUpCgroup(plan.cgroup, spec.linux?.resources ?? {}, host.cgroups);
+    if (plan.cgroup && cgroup) plan.cgroup.owned = cgroup.owned;
     const seccompState = (pid: number) => listenerState(spec, opts.id, bundle, plan, pid);
-    launched = await launch(plan, { preserveFds: extraFds.total, seccompState });
-    const record = recordOf(host, opts.id, bundle, plan, spec, launched.pid, dir);
+    const leaves = plan.cgroup?.leaves ?? [];
+    const join = (pid: number) => joinCgroup(leaves, pid, host.cgroups);
+    launched = await launch(plan, { preserveFds: extraFds.total, seccompState, joinCgroup: join });
+    const record = recordOf(host, opts.id, bundle, plan, spec, launched.pid, dir, cgroup);
     host.store.write(record);
     if (opts.pidFile) writePidFile(opts.pidFile, launched.pid);
     launched.commit();
@@ -59,6 +71,7 @@ export async function create(host: Host, opts: CreateOptions): Promise<Created> 
     return { record, launched };
   } catch (err) {
     await launched?.abort();
+    await tearDownCgroup(cgroup, host.cgroups).catch(() => undefined); // the first error is the one to tell
     host.store.remove(opts.id);
     throw err;
   }
@@ -84,10 +97,8 @@ function addListenFds(plan: InitPlan, listen: number): void {
   if (listen > 0) plan.env.push(`LISTEN_FDS=${listen}`, "LISTEN_PID=1");
 }
 
-/** cgroup facts only when a cgroup mount needs them: no I/O the config does not ask for */
-function hostFacts(spec: Spec): HostFacts {
-  const wants = (spec.mounts ?? []).some((m) => m.type === "cgroup" || m.type === "cgroup2");
-  return { ...(wants ? { cgroups: readCgroupFacts() } : {}), security: readSecurityFacts() };
+function hostFacts(): HostFacts {
+  return { cgroups: readCgroupFacts(), security: readSecurityFacts() };
 }
 
 /** what the seccomp listener receives with the notify fd: the spec's
@@ -99,13 +110,14 @@ function listenerState(spec: Spec, id: string, bundle: string, plan: InitPlan, p
   }));
 }
 
-function recordOf(host: Host, id: string, bundle: string, plan: InitPlan, spec: Spec, pid: number, dir: string): ContainerRecord {
+function recordOf(host: Host, id: string, bundle: string, plan: InitPlan, spec: Spec, pid: number, dir: string, cgroup?: CgroupRecord): ContainerRecord {
   const pidStartTime = host.proc.startTime(pid);
   if (pidStartTime === null) throw new RuntimeError("unable to start container process: container init exited during setup");
   return {
     ociVersion: spec.ociVersion, id, pid, pidStartTime, bundle, rootfs: plan.rootfs,
     created: host.now().toISOString(), owner: "", annotations: spec.annotations ?? {},
     execSocket: path.join(dir, "exec.sock"),
+    ...(cgroup ? { cgroup } : {}),
   };
 }
 

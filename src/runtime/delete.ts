@@ -1,5 +1,6 @@
 import type { Host } from "../host/host.js";
 import { validateId, type ContainerRecord } from "../host/state.js";
+import { containerPids, isPaused, signalAll, tearDownCgroup } from "./cgroup.js";
 import { RuntimeError, isKind, notStopped } from "./errors.js";
 import { signalIfAlive } from "./kill.js";
 import { statusOf } from "./status.js";
@@ -22,7 +23,19 @@ export async function deleteContainer(host: Host, id: string, options: DeleteOpt
   // A created container has not run user code yet, so runc kills it without --force.
   if (status !== "stopped" && status !== "created" && !options.force) throw notStopped(id, status);
   if (record !== null) await killAndWait(host, record);
-  // TODO(cgroups, hooks): remove the cgroup and run poststop hooks here, before the state goes.
+  await destroy(host, id, record);
+}
+
+/**
+ * What is left once the init is gone: processes still in the cgroup (a
+ * container without its own pid namespace leaves them), the cgroup runts
+ * made, the state dir. `run` in the foreground ends the same way.
+ */
+export async function destroy(host: Host, id: string, record: ContainerRecord | null): Promise<void> {
+  // TODO(hooks): poststop hooks run here, before the state goes (issue 5).
+  const cgroup = record?.cgroup;
+  if (cgroup && containerPids(cgroup, host.cgroups).length > 0) await signalAll(host, cgroup, SIGKILL);
+  await tearDownCgroup(cgroup, host.cgroups);
   host.store.remove(id);
 }
 
@@ -36,9 +49,12 @@ function readOrNull(host: Host, id: string, force: boolean): ContainerRecord | n
   }
 }
 
-/** SIGKILL the init and wait until /proc shows it gone (a zombie counts as gone). */
+/** SIGKILL the init and wait until /proc shows it gone (a zombie counts as gone).
+ * A paused container is killed frozen and then thawed: a frozen task dies only when it runs. */
 async function killAndWait(host: Host, record: ContainerRecord): Promise<void> {
-  if (!signalIfAlive(host, record, SIGKILL)) return;
+  const paused = isPaused(record.cgroup, host.cgroups);
+  if (paused && record.cgroup) await signalAll(host, record.cgroup, SIGKILL); // thaws after
+  else if (!signalIfAlive(host, record, SIGKILL)) return;
   for (let waited = 0; waited < WAIT_MS; waited += POLL_MS) {
     await host.sleep(POLL_MS);
     if (host.proc.liveness(record.pid, record.pidStartTime) === "gone") return;

@@ -1,24 +1,29 @@
 import type { Host } from "../host/host.js";
 import { validateId, type ContainerRecord } from "../host/state.js";
 import { parseSignal } from "../plan/signals.js";
+import { signalAll } from "./cgroup.js";
 import { RuntimeError, describe, errnoCode, notRunning } from "./errors.js";
 
 export interface KillOptions {
   /** A number (`9`), a name (`KILL`, `SIGKILL`, `RTMIN+1`); SIGTERM when absent. */
   signal?: string;
-  /** Signal every process of the container. */
+  /** Signal every process in the container's cgroup, the init or not. */
   all?: boolean;
 }
 
 /**
  * `kill [--all] ID [SIGNAL]`. A stopped container is `container not running`,
- * except with --all: CRI sends `kill --all ID 9` after every exit and must succeed.
+ * except with --all: CRI sends `kill --all ID 9` after every exit and must
+ * succeed, and processes may outlive the init when it has no pid namespace.
  */
 export async function kill(host: Host, id: string, options: KillOptions = {}): Promise<void> {
   validateId(id);
   const record = host.store.read(id); // first, as runc: an unknown id wins over a bad signal
   const signal = signalNumber(options.signal ?? "SIGTERM");
-  // TODO(cgroups): with --all, signal every pid in the container's cgroup; for now only the init.
+  if (options.all && record?.cgroup) {
+    await signalAll(host, record.cgroup, signal);
+    return;
+  }
   if (record === null || !signalIfAlive(host, record, signal)) {
     if (!options.all) throw notRunning(id);
   }

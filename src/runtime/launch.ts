@@ -1,7 +1,8 @@
 /**
  * launch.ts: starts runts-init (native/main.c) and answers it, per the
  * sequence in native/protocol.h and src/native/wire.ts:
- *   PLAN → PID → [IDMAP_REQ → IDMAP_ACK] → [SECCOMP_STATE_REQ → SECCOMP_STATE]
+ *   PLAN → PID → [CGROUP_REQ → CGROUP_ACK] → [IDMAP_REQ → IDMAP_ACK]
+ *   → [SECCOMP_STATE_REQ → SECCOMP_STATE]
  *   → READY | ERROR → COMMIT.
  * PID arrives on one socket and the child's requests on the other, so a
  * request may be read before the pid it needs: it waits for PID.
@@ -34,6 +35,8 @@ export interface LaunchOptions {
   preserveFds: number;
   /** the container process state for the seccomp listener, given the init's host pid */
   seccompState?: (pid: number) => Buffer;
+  /** put the init into the container's cgroup (src/host/cgroupfs.ts joinCgroup) */
+  joinCgroup?: (pid: number) => void;
 }
 
 // The bundler (scripts/build.mjs) defines the package root; a plain tsc
@@ -116,12 +119,23 @@ class Session {
   private onSync(f: Frame): void {
     if (f.type === Msg.ERROR) this.failure ??= describeFailure(decodeFailure(f.payload), this.plan);
     else if (this.pid === undefined) this.waiting.push(f);
+    else if (f.type === Msg.CGROUP_REQ) this.joinCgroup();
     else if (f.type === Msg.IDMAP_REQ) this.writeIdMaps();
     else if (f.type === Msg.SECCOMP_STATE_REQ) this.sync.write(frame(Msg.SECCOMP_STATE, this.opts.seccompState?.(this.pid) ?? Buffer.alloc(0)));
     else if (f.type === Msg.READY) {
       this.sync.removeAllListeners("close");
       this.sync.destroy();
       this.ready?.();
+    }
+  }
+
+  private joinCgroup(): void {
+    try {
+      this.opts.joinCgroup?.(this.pid!);
+      this.sync.write(frame(Msg.CGROUP_ACK));
+    } catch (err) {
+      this.failure ??= describe(err);
+      this.sync.destroy();
     }
   }
 

@@ -4,7 +4,9 @@
  * it and deleting it afterwards, as `runc run` does.
  */
 import type { Host } from "../host/host.js";
+import type { ContainerRecord } from "../host/state.js";
 import { create, type CreateOptions } from "./create.js";
+import { destroy } from "./delete.js";
 import { start } from "./start.js";
 
 export interface RunOptions extends Omit<CreateOptions, "foreground"> { detach: boolean }
@@ -17,7 +19,7 @@ export async function run(host: Host, opts: RunOptions): Promise<number> {
   try {
     await start(host, opts.id);
   } catch (err) {
-    if (!opts.detach) cleanup(host, opts.id, record.pid);
+    if (!opts.detach) await cleanup(host, opts.id, record);
     throw err;
   }
   if (opts.detach) return 0;
@@ -25,11 +27,11 @@ export async function run(host: Host, opts: RunOptions): Promise<number> {
   for (const sig of FORWARDED) process.on(sig, forward);
   const code = await launched.exited;
   for (const sig of FORWARDED) process.off(sig, forward);
-  host.store.remove(opts.id);
+  await destroy(host, opts.id, record);
   return code;
 }
 
-function cleanup(host: Host, id: string, pid: number): void {
-  try { host.kill(pid, 9); } catch { /* already gone */ }
-  host.store.remove(id);
+async function cleanup(host: Host, id: string, record: ContainerRecord): Promise<void> {
+  try { host.kill(record.pid, 9); } catch { /* already gone */ }
+  await destroy(host, id, record);
 }

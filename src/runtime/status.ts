@@ -2,6 +2,7 @@
 // never stored, because the init can exit (or its pid be reused) at any moment.
 import type { Host } from "../host/host.js";
 import type { ContainerRecord } from "../host/state.js";
+import { isPaused } from "./cgroup.js";
 
 export type Status = "creating" | "created" | "running" | "stopped" | "paused";
 
@@ -22,8 +23,8 @@ export interface OciState {
 export function statusOf(record: ContainerRecord | null, host: Host): Status {
   if (record === null) return "creating";
   if (host.proc.liveness(record.pid, record.pidStartTime) === "gone") return "stopped";
+  if (isPaused(record.cgroup, host.cgroups)) return "paused";
   // The init blocks on the exec socket until `start`, which removes it.
-  // TODO(cgroups): "paused" comes from the cgroup freezer once cgroups exist.
   return record.execSocket !== "" && host.exists(record.execSocket) ? "created" : "running";
 }
 

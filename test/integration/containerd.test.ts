@@ -5,7 +5,7 @@
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { spawn, spawnSync, type ChildProcess } from "node:child_process";
-import { existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync, readdirSync, rmdirSync, rmSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { busyboxMissing, busyboxRootfs, initPids, missing, RUNTS, waitFor, work } from "./harness.js";
 
@@ -54,6 +54,10 @@ after(async () => {
   rmSync(dir, { recursive: true, force: true });
   if (!hadRunContainerd) rmSync("/run/containerd", { recursive: true, force: true });
   else rmSync(SHIM_ROOT, { recursive: true, force: true });
+  // ctr puts containers under /NS/ID; runts removes the ID level it made, the NS level is containerd's (runc leaves it too)
+  for (const h of readdirSync("/sys/fs/cgroup")) {
+    try { rmdirSync(path.join("/sys/fs/cgroup", h, NS)); } catch { /* not there, or not ours to judge */ }
+  }
 });
 
 const started = new Set<string>();

@@ -7,6 +7,7 @@ import { join } from "node:path";
 import type { Host } from "../../src/host/host.js";
 import { procView } from "../../src/host/proc.js";
 import { StateStore, type ContainerRecord } from "../../src/host/state.js";
+import { fakeCgroupFs, type FakeCgroupFs } from "./fake-cgroupfs.js";
 
 export interface FakeHost extends Host {
   store: StateStore;
@@ -17,6 +18,7 @@ export interface FakeHost extends Host {
   kills: Array<[pid: number, signal: number]>;
   /** What kill() does to the fake process after recording: die (default), ignore, or ESRCH. */
   onKill: "die" | "ignore" | "esrch";
+  cgroups: FakeCgroupFs;
   cleanup(): void;
 }
 
@@ -41,9 +43,13 @@ export function fakeHost(): FakeHost {
       if (signal === 9 && host.onKill === "die") host.stats.delete(pid);
     },
     exists: (path) => host.files.has(path),
+    cgroups: fakeCgroupFs(),
     sleep: async () => {},
     now: () => new Date("2026-12-03T20:11:05.123Z"),
-    cleanup: () => rmSync(root, { recursive: true, force: true }),
+    cleanup: () => {
+      rmSync(root, { recursive: true, force: true });
+      host.cgroups.cleanup();
+    },
   };
   return host;
 }

@@ -2,7 +2,8 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { cgroupFacts } from "../../src/host/cgroups.js";
-import { mountOp, PlanError, planMounts, type CgroupFacts } from "../../src/plan/mounts.js";
+import { planCgroup, type CgroupFacts } from "../../src/plan/cgroups.js";
+import { mountOp, PlanError, planMounts } from "../../src/plan/mounts.js";
 import { planInit, type MountOp, type PlanInput } from "../../src/plan/plan.js";
 import { CLONE_FLAGS, MS } from "../../src/plan/tables.js";
 import { parseConfig } from "../../src/spec/validate.js";
@@ -10,7 +11,7 @@ import type { Spec } from "../../src/spec/types.js";
 import { fixtureConfig, ROOT_FACTS } from "./fixtures.js";
 
 function input(spec: Spec, more: Partial<PlanInput> = {}): PlanInput {
-  return { spec, bundle: "/bundles/b", stateDir: "/run/runts/c1", noPivot: false, foreground: false, host: { security: ROOT_FACTS }, ...more };
+  return { spec, id: "c1", bundle: "/bundles/b", stateDir: "/run/runts/c1", noPivot: false, foreground: false, host: { security: ROOT_FACTS }, ...more };
 }
 
 const runcSpec = (): Spec => fixtureConfig("runc-spec.json") as Spec;
@@ -92,55 +93,65 @@ const HYBRID_MOUNTINFO = [
   "33 30 0:29 / /sys/fs/cgroup/memory rw,nosuid,nodev,noexec,relatime shared:12 - cgroup cgroup rw,memory",
   "34 30 0:30 / /sys/fs/cgroup/cpu,cpuacct rw,nosuid,nodev,noexec,relatime shared:13 - cgroup cgroup rw,cpu,cpuacct",
   "35 30 0:31 / /sys/fs/cgroup/systemd rw,nosuid,nodev,noexec,relatime shared:14 - cgroup cgroup rw,xattr,name=systemd",
+  "37 30 0:33 / /sys/fs/cgroup/devices rw,nosuid,nodev,noexec,relatime shared:15 - cgroup cgroup rw,devices",
+  "38 30 0:34 / /sys/fs/cgroup/pids rw,nosuid,nodev,noexec,relatime shared:16 - cgroup cgroup rw,pids",
   "36 24 0:32 / /mnt/my\\040dir rw - ext4 /dev/vda rw",
 ].join("\n");
-const HYBRID_SELF = "4:memory:/jobs/a\n3:cpu,cpuacct:/\n1:name=systemd:/user.slice\n0::/init.scope\n";
+const HYBRID_SELF = "6:pids:/\n5:devices:/\n4:memory:/jobs/a\n3:cpu,cpuacct:/\n1:name=systemd:/user.slice\n0::/init.scope\n";
 
 test("cgroup facts from mountinfo and /proc/self/cgroup: every hierarchy with our path in it", () => {
   assert.deepEqual(cgroupFacts(HYBRID_MOUNTINFO, HYBRID_SELF).hierarchies, [
-    { version: 2, mountpoint: "/sys/fs/cgroup/unified", path: "/init.scope" },
-    { version: 1, mountpoint: "/sys/fs/cgroup/memory", path: "/jobs/a" },
-    { version: 1, mountpoint: "/sys/fs/cgroup/cpu,cpuacct", path: "/" },
-    { version: 1, mountpoint: "/sys/fs/cgroup/systemd", path: "/user.slice" },
+    { version: 2, mountpoint: "/sys/fs/cgroup/unified", path: "/init.scope", controllers: [] },
+    { version: 1, mountpoint: "/sys/fs/cgroup/memory", path: "/jobs/a", controllers: ["memory"] },
+    { version: 1, mountpoint: "/sys/fs/cgroup/cpu,cpuacct", path: "/", controllers: ["cpu", "cpuacct"] },
+    { version: 1, mountpoint: "/sys/fs/cgroup/systemd", path: "/user.slice", controllers: ["name=systemd"] },
+    { version: 1, mountpoint: "/sys/fs/cgroup/devices", path: "/", controllers: ["devices"] },
+    { version: 1, mountpoint: "/sys/fs/cgroup/pids", path: "/", controllers: ["pids"] },
   ]);
 });
 
 test("a hierarchy mounted from a sub-cgroup shows our path relative to its root", () => {
   const facts = cgroupFacts("40 1 0:40 /jobs /sys/fs/cgroup/memory rw - cgroup cgroup rw,memory", "4:memory:/jobs/a\n");
-  assert.deepEqual(facts.hierarchies, [{ version: 1, mountpoint: "/sys/fs/cgroup/memory", path: "/a" }]);
+  assert.deepEqual(facts.hierarchies, [{ version: 1, mountpoint: "/sys/fs/cgroup/memory", path: "/a", controllers: ["memory"] }]);
 });
 
 const cgroupSpec = (options: string[]): Spec => ({
   ...runcSpec(), mounts: [{ destination: "/sys/fs/cgroup", type: "cgroup", source: "cgroup", options }],
 });
 
-test("a cgroup mount on a v1 or hybrid host: a tmpfs with a bind of our cgroup per hierarchy, then made read-only", () => {
-  const host = { cgroups: cgroupFacts(HYBRID_MOUNTINFO, HYBRID_SELF) };
-  const ops = planMounts(cgroupSpec(["nosuid", "noexec", "nodev", "ro"]), host, CLONE_FLAGS.mount);
+/** the container's own cgroups, as the planner hands them to planMounts */
+function containerHierarchies(facts: CgroupFacts, spec: Spec = runcSpec()) {
+  return planCgroup({ spec, id: "c1", systemd: false, facts })!.hierarchies;
+}
+
+test("a cgroup mount on a v1 or hybrid host: a tmpfs with a bind of the container's cgroup per hierarchy, then made read-only", () => {
+  const ops = planMounts(cgroupSpec(["nosuid", "noexec", "nodev", "ro"]), containerHierarchies(cgroupFacts(HYBRID_MOUNTINFO, HYBRID_SELF)), CLONE_FLAGS.mount);
   const brief = ops.map((o: MountOp) => [o.kind, o.source, o.destination]);
   assert.deepEqual(brief, [
     ["fs", "tmpfs", "/sys/fs/cgroup"],
-    ["bind", "/sys/fs/cgroup/unified/init.scope", "/sys/fs/cgroup/unified"],
-    ["bind", "/sys/fs/cgroup/memory/jobs/a", "/sys/fs/cgroup/memory"],
-    ["bind", "/sys/fs/cgroup/cpu,cpuacct", "/sys/fs/cgroup/cpu,cpuacct"],
-    ["bind", "/sys/fs/cgroup/systemd/user.slice", "/sys/fs/cgroup/systemd"],
+    ["bind", "/sys/fs/cgroup/unified/init.scope/c1", "/sys/fs/cgroup/unified"],
+    ["bind", "/sys/fs/cgroup/memory/jobs/a/c1", "/sys/fs/cgroup/memory"],
+    ["bind", "/sys/fs/cgroup/cpu,cpuacct/c1", "/sys/fs/cgroup/cpu,cpuacct"],
+    ["bind", "/sys/fs/cgroup/systemd/user.slice/c1", "/sys/fs/cgroup/systemd"],
+    ["bind", "/sys/fs/cgroup/devices/c1", "/sys/fs/cgroup/devices"],
+    ["bind", "/sys/fs/cgroup/pids/c1", "/sys/fs/cgroup/pids"],
     ["remount", "", "/sys/fs/cgroup"],
   ]);
-  assert.ok(ops.slice(1, 5).every((o) => (o.flags & MS.RDONLY) !== 0 && (o.flags & MS.REC) !== 0), "each bind read-only, recursive");
-  assert.equal(ops[5].flags, MS.NOSUID | MS.NODEV | MS.NOEXEC | MS.RDONLY);
+  assert.ok(ops.slice(1, 7).every((o) => (o.flags & MS.RDONLY) !== 0 && (o.flags & MS.REC) !== 0), "each bind read-only, recursive");
+  assert.equal(ops[7].flags, MS.NOSUID | MS.NODEV | MS.NOEXEC | MS.RDONLY);
   assert.ok(ops.every((o) => o.origin === 0), "errors point at /mounts/0");
 });
 
-test("a cgroup mount on a v2 host: cgroup2 itself in a cgroup namespace, else a bind of our cgroup", () => {
-  const host = { cgroups: cgroupFacts("31 24 0:27 / /sys/fs/cgroup rw - cgroup2 cgroup2 rw", "0::/box\n") };
-  const own = planMounts(cgroupSpec(["ro"]), host, CLONE_FLAGS.mount | CLONE_FLAGS.cgroup);
+test("a cgroup mount on a v2 host: cgroup2 itself in a cgroup namespace, else a bind of the container's cgroup", () => {
+  const facts = cgroupFacts("31 24 0:27 / /sys/fs/cgroup rw - cgroup2 cgroup2 rw", "0::/box/runts\n");
+  const own = planMounts(cgroupSpec(["ro"]), containerHierarchies(facts), CLONE_FLAGS.mount | CLONE_FLAGS.cgroup);
   assert.deepEqual(own.map((o) => [o.kind, o.type, o.source, o.flags]), [["fs", "cgroup2", "cgroup2", MS.RDONLY]]);
-  const shared = planMounts(cgroupSpec(["ro"]), host, CLONE_FLAGS.mount);
-  assert.deepEqual(shared.map((o) => [o.kind, o.source, o.destination]), [["bind", "/sys/fs/cgroup/box", "/sys/fs/cgroup"]]);
+  const shared = planMounts(cgroupSpec(["ro"]), containerHierarchies(facts), CLONE_FLAGS.mount);
+  assert.deepEqual(shared.map((o) => [o.kind, o.source, o.destination]), [["bind", "/sys/fs/cgroup/box/c1", "/sys/fs/cgroup"]], "v2: beside runts' own cgroup, as runc");
 });
 
 test("a tmpfs /dev gets the usual links; its devices are planDevices'", () => {
-  const ops = planMounts(runcSpec(), { cgroups: { hierarchies: [] } satisfies CgroupFacts }, CLONE_FLAGS.mount);
+  const ops = planMounts(runcSpec(), [], CLONE_FLAGS.mount);
   assert.equal(ops.filter((o) => o.destination.startsWith("/dev/") && o.kind === "bind").length, 0, "no device is a mount");
   const links = ops.filter((o) => o.kind === "symlink").map((o) => [o.destination, o.source]);
   assert.deepEqual(links, [

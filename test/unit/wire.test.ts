@@ -52,7 +52,7 @@ function records(buf: Buffer): Rec[] {
 function plan(): InitPlan {
   const spec = fixtureConfig("runc-spec.json") as Spec;
   spec.linux!.namespaces!.push({ type: "user", path: "/proc/9/ns/user" });
-  return planInit({ spec, bundle: "/b", stateDir: "/run/runts/x", noPivot: false, foreground: true, host: { security: ROOT_FACTS } });
+  return planInit({ spec, id: "x", bundle: "/b", stateDir: "/run/runts/x", noPivot: false, foreground: true, host: { security: ROOT_FACTS } });
 }
 
 test("a plan encodes as magic, ABI, then tagged records; strings NUL-terminated, numbers u64", () => {
@@ -123,7 +123,7 @@ function securityPlan(): { spec: Spec; p: InitPlan } {
   spec.process!.oomScoreAdj = -5;
   spec.linux!.sysctl = { "net.core.somaxconn": "128" };
   spec.linux!.devices = [{ path: "/dev/fuse", type: "c", major: 10, minor: 229, fileMode: 0o600, uid: 7, gid: 8 }];
-  return { spec, p: planInit({ spec, bundle: "/b", stateDir: "/run/runts/x", noPivot: false, foreground: false, host: { security: ROOT_FACTS } }) };
+  return { spec, p: planInit({ spec, id: "x", bundle: "/b", stateDir: "/run/runts/x", noPivot: false, foreground: false, host: { security: ROOT_FACTS } }) };
 }
 
 test("the security records: capability sets, rlimits, sysctls, paths, devices and seccomp as protocol.h lays them out", () => {

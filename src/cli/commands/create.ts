@@ -22,7 +22,7 @@ export const create: CommandSpec = {
   flags: createFlags,
   minArgs: 1,
   maxArgs: 1,
-  async run({ host, flags, args: [id] }) {
+  async run({ host, flags, globals, args: [id] }) {
     await createContainer(host, {
       id,
       bundle: stringFlag(flags, "bundle") ?? process.cwd(),
@@ -30,6 +30,7 @@ export const create: CommandSpec = {
       consoleSocket: stringFlag(flags, "console-socket"),
       noPivot: boolFlag(flags, "no-pivot"),
       preserveFds: countFlag(flags, "preserve-fds"),
+      systemdCgroup: globals.systemdCgroup,
     });
     return 0;
   },

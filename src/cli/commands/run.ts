@@ -16,7 +16,7 @@ export const run: CommandSpec = {
   ],
   minArgs: 1,
   maxArgs: 1,
-  async run({ host, flags, args: [id] }) {
+  async run({ host, flags, globals, args: [id] }) {
     return runContainer(host, {
       id,
       bundle: stringFlag(flags, "bundle") ?? process.cwd(),
@@ -25,6 +25,7 @@ export const run: CommandSpec = {
       noPivot: boolFlag(flags, "no-pivot"),
       preserveFds: countFlag(flags, "preserve-fds"),
       detach: boolFlag(flags, "detach"),
+      systemdCgroup: globals.systemdCgroup,
     });
   },
 };
