@@ -4,8 +4,11 @@ import { create } from "./create.js";
 import { del } from "./delete.js";
 import { kill } from "./kill.js";
 import { list } from "./list.js";
+import { pause, resume } from "./pause.js";
+import { ps } from "./ps.js";
 import { run } from "./run.js";
 import { start } from "./start.js";
 import { state } from "./state.js";
+import { update } from "./update.js";
 
-export const commands: CommandSpec[] = [create, del, kill, list, run, start, state];
+export const commands: CommandSpec[] = [create, del, kill, list, pause, ps, resume, run, start, state, update];

@@ -1,0 +1,33 @@
+/**
+ * pause.ts: `pause ID` and `resume ID` through the cgroup freezer
+ * (freezer.state on v1, cgroup.freeze on v2). runc's rules: a created or
+ * running container can be paused; only a paused one resumed.
+ */
+import type { Host } from "../host/host.js";
+import { setFrozen } from "../host/cgroupfs.js";
+import { validateId, type ContainerRecord } from "../host/state.js";
+import { RuntimeError, notRunning } from "./errors.js";
+import { statusOf } from "./status.js";
+
+export async function pause(host: Host, id: string): Promise<void> {
+  const record = known(host, id);
+  const status = statusOf(record, host);
+  if (status !== "running" && status !== "created") throw notRunning(id);
+  await setFrozen(cgroupOf(record!), true, host.cgroups);
+}
+
+export async function resume(host: Host, id: string): Promise<void> {
+  const record = known(host, id);
+  if (statusOf(record, host) !== "paused") throw new RuntimeError(`container not paused: \`${id}\``);
+  await setFrozen(cgroupOf(record!), false, host.cgroups);
+}
+
+function known(host: Host, id: string): ContainerRecord | null {
+  validateId(id);
+  return host.store.read(id);
+}
+
+function cgroupOf(record: ContainerRecord) {
+  if (!record.cgroup) throw new RuntimeError(`container \`${record.id}\` has no cgroup to freeze (created on a host without cgroups)`);
+  return record.cgroup;
+}
