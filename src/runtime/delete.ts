@@ -1,3 +1,4 @@
+import { setFrozen } from "../host/cgroupfs.js";
 import type { Host } from "../host/host.js";
 import { validateId, type ContainerRecord } from "../host/state.js";
 import { containerPids, isPaused, signalAll, tearDownCgroup } from "./cgroup.js";
@@ -53,8 +54,10 @@ function readOrNull(host: Host, id: string, force: boolean): ContainerRecord | n
  * A paused container is killed frozen and then thawed: a frozen task dies only when it runs. */
 async function killAndWait(host: Host, record: ContainerRecord): Promise<void> {
   const paused = isPaused(record.cgroup, host.cgroups);
-  if (paused && record.cgroup) await signalAll(host, record.cgroup, SIGKILL); // thaws after
-  else if (!signalIfAlive(host, record, SIGKILL)) return;
+  if (paused && record.cgroup) {
+    await signalAll(host, record.cgroup, SIGKILL);
+    await setFrozen(record.cgroup, false, host.cgroups);
+  } else if (!signalIfAlive(host, record, SIGKILL)) return;
   for (let waited = 0; waited < WAIT_MS; waited += POLL_MS) {
     await host.sleep(POLL_MS);
     if (host.proc.liveness(record.pid, record.pidStartTime) === "gone") return;

@@ -153,7 +153,7 @@ export class Runts {
 }
 
 /** what a failed or finished container may have left on the host */
-export interface Leftovers { stateDirs: string[]; inits: number[]; mounts: number; openUnderRoot: string[] }
+export interface Leftovers { stateDirs: string[]; inits: number[]; mounts: number; openUnderRoot: string[]; cgroups: string[] }
 
 export function leftovers(runts: Runts): Leftovers {
   return {
@@ -161,7 +161,20 @@ export function leftovers(runts: Runts): Leftovers {
     inits: initPids(),
     mounts: readFileSync("/proc/self/mountinfo", "utf8").split("\n").length,
     openUnderRoot: openFdsUnder(runts.root),
+    cgroups: cgroupDirs(),
   };
+}
+
+/** every cgroup directory on the host (below the hierarchies' roots) */
+export function cgroupDirs(dir = "/sys/fs/cgroup", depth = 0): string[] {
+  let entries: string[] = [];
+  try {
+    entries = readdirSync(dir, { withFileTypes: true }).filter((e) => e.isDirectory()).map((e) => e.name);
+  } catch { /* gone meanwhile */ }
+  return entries.flatMap((name) => {
+    const sub = path.join(dir, name);
+    return depth === 0 ? cgroupDirs(sub, 1) : [sub, ...cgroupDirs(sub, depth + 1)];
+  });
 }
 
 /** "pid/fd -> path" for every fd of any process that points under dir */
@@ -218,6 +231,7 @@ export function assertNothingLeft(runts: Runts, before: Leftovers, id: string): 
   assert.deepEqual(now.inits, before.inits, "no init process");
   assert.equal(now.mounts, before.mounts, "no mount on the host");
   assert.deepEqual(now.openUnderRoot, [], "no fd open under the state root");
+  assert.deepEqual(now.cgroups, before.cgroups, "no cgroup");
   assert.match(runts.run(["state", id]).stderr, /container does not exist/);
 }
 

@@ -30,6 +30,7 @@
 #include <linux/seccomp.h>
 #include <sys/types.h>
 #include <sys/utsname.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -603,6 +604,37 @@ static int cmd_hello(char **args) {
   return 0;
 }
 
+/* hog MB: allocate and touch MB mebibytes, a page at a time; prints
+ * "survived MB" if the memory limit let it live */
+static int cmd_hog(char **args) {
+  int mb = int_arg(args[0]);
+  for (int i = 0; i < mb; i++) {
+    char *chunk = malloc(1 << 20);
+    if (!chunk) return fail("malloc", "1MiB");
+    for (int off = 0; off < (1 << 20); off += 4096) chunk[off] = 1;
+  }
+  printf("survived %d\n", mb);
+  return 0;
+}
+
+/* forks N: start up to N children that sleep; prints how many started and
+ * the errno that stopped it ("forked K EAGAIN"), then ends them all */
+static int cmd_forks(char **args) {
+  int n = int_arg(args[0]), k = 0;
+  pid_t pids[4096];
+  const char *why = "none";
+  for (; k < n && k < 4096; k++) {
+    pid_t p = fork();
+    if (p == 0) { pause(); _exit(0); }
+    if (p < 0) { why = errno == EAGAIN ? "EAGAIN" : strerror(errno); break; }
+    pids[k] = p;
+  }
+  printf("forked %d %s\n", k, why);
+  for (int i = 0; i < k; i++) kill(pids[i], SIGKILL);
+  while (wait(NULL) > 0) {}
+  return 0;
+}
+
 static const struct {
   const char *name;
   int nargs; /* required arguments; -1 means any number */
@@ -616,6 +648,7 @@ static const struct {
     {"readlink", 1, cmd_readlink}, {"hold-fds", 0, cmd_hold_fds},
     {"hello", 0, cmd_hello},       {"mkdir", -1, cmd_mkdir},
     {"seccomp-listen", 2, cmd_seccomp_listen},
+    {"hog", 1, cmd_hog},           {"forks", 1, cmd_forks},
 };
 
 int main(int argc, char **argv) {
