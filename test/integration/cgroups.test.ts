@@ -242,3 +242,26 @@ test("--systemd-cgroup without systemd is a clear error, not a silent fallback",
   c.linux.cgroupsPath = "system.slice:runts:x";
   assert.match(createFails(runts, c, ["--systemd-cgroup"]), /`--systemd-cgroup`: systemd is not running on this host/);
 });
+
+test("events: --stats prints runc's stats line with the limits; the watch reports an OOM kill", { skip: bbSkip }, async () => {
+  const id = newId("cg");
+  runDetached(id, "sleep 1; /bin/probe hog 200; exec sleep 100", { memory: { limit: 32 << 20, swap: 32 << 20 }, pids: { limit: 33 } });
+  const watch = runts.spawn(["events", "--interval", "30s", id]);
+  let out = "";
+  watch.stdout.on("data", (d: Buffer) => (out += d.toString()));
+  try {
+    const line = runts.ok(["events", "--stats", id]).stdout;
+    assert.ok(line.endsWith("}\n") && line.split("\n").length === 2, "one JSON line");
+    const e = JSON.parse(line);
+    assert.deepEqual([e.type, e.id], ["stats", id]);
+    assert.equal(e.data.memory.usage.limit, 32 << 20);
+    assert.equal(e.data.pids.limit, 33);
+    assert.ok(e.data.pids.current >= 1);
+    assert.ok(await waitFor(() => out.includes(`{"type":"oom","id":"${id}"}`), 10_000), `an oom event: ${out.slice(0, 200)}`);
+    assert.ok(out.startsWith(`{"type":"stats","id":"${id}"`), "a stats line first");
+  } finally {
+    watch.kill();
+    removeAndCheckGone(id);
+  }
+  assert.match(runts.run(["events", "--stats", id]).stderr, /container does not exist/);
+});

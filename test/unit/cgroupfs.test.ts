@@ -9,6 +9,7 @@ import { applyWrites, cgroupPids, createCgroup, isFrozenNow, removeCgroup, setFr
 import { planCgroup, type CgroupFacts } from "../../src/plan/cgroups.js";
 import type { Spec } from "../../src/spec/types.js";
 import { deleteContainer } from "../../src/runtime/delete.js";
+import { parseDuration } from "../../src/runtime/events.js";
 import { kill } from "../../src/runtime/kill.js";
 import { pause, resume } from "../../src/runtime/pause.js";
 import { statusOf } from "../../src/runtime/status.js";
@@ -223,4 +224,10 @@ test("delete removes the cgroup runts made, after killing what is left in it", a
   assert.deepEqual(host.kills, [[6000, 9]], "a process that outlived the init (no pid namespace) is killed");
   assert.ok(!host.cgroups.exists(cgroup.dirs.freezer) && !host.cgroups.exists(cgroup.dirs.pids), "no cgroup directory left");
   assert.throws(() => host.store.read("c1"), /container does not exist/);
+});
+
+test("events --interval reads Go durations, as runc's flag does", () => {
+  assert.deepEqual(["5s", "1m30s", "250ms", "1.5s"].map(parseDuration), [5000, 90000, 250, 1500]);
+  assert.throws(() => parseDuration("5"), { message: "invalid duration `5`" });
+  assert.throws(() => parseDuration("5s junk"), /invalid duration/);
 });

@@ -2,6 +2,7 @@
 import type { CommandSpec } from "../table.js";
 import { create } from "./create.js";
 import { del } from "./delete.js";
+import { events } from "./events.js";
 import { kill } from "./kill.js";
 import { list } from "./list.js";
 import { pause, resume } from "./pause.js";
@@ -11,4 +12,4 @@ import { start } from "./start.js";
 import { state } from "./state.js";
 import { update } from "./update.js";
 
-export const commands: CommandSpec[] = [create, del, kill, list, pause, ps, resume, run, start, state, update];
+export const commands: CommandSpec[] = [create, del, events, kill, list, pause, ps, resume, run, start, state, update];
