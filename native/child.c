@@ -47,21 +47,14 @@ _Noreturn void fail(struct ctx *c, uint32_t step, int err, uint32_t index, const
   _exit(1);
 }
 
-/* the cgroup first, so that all we do is charged to the container; then
- * its own cgroup namespace, rooted there (runc's nsexec does the same) */
-static void cgroup_handshake(struct ctx *c) {
+/* the child asks, runts does it and acknowledges, the child goes on:
+ * CGROUP_REQ (runts moves us into the container's cgroup) and IDMAP_REQ
+ * (runts writes our id maps) */
+static void handshake(struct ctx *c, uint32_t req, uint32_t ack) {
   uint32_t type, len;
   char *buf;
-  if (frame_send(c->sync, MSG_CGROUP_REQ, NULL, 0) < 0) _exit(1);
-  if (frame_recv(c->sync, &type, &buf, &len) < 0 || type != MSG_CGROUP_ACK) _exit(1);
-  free(buf);
-}
-
-static void idmap_handshake(struct ctx *c) {
-  uint32_t type, len;
-  char *buf;
-  if (frame_send(c->sync, MSG_IDMAP_REQ, NULL, 0) < 0) _exit(1);
-  if (frame_recv(c->sync, &type, &buf, &len) < 0 || type != MSG_IDMAP_ACK) _exit(1);
+  if (frame_send(c->sync, req, NULL, 0) < 0) _exit(1);
+  if (frame_recv(c->sync, &type, &buf, &len) < 0 || type != ack) _exit(1);
   free(buf);
 }
 
@@ -181,8 +174,10 @@ int child_main(struct ctx *c) {
   c->ctl = -1;
   /* until READY, a dead P means a dead create: do not linger */
   prctl(PR_SET_PDEATHSIG, SIGKILL);
-  if (p->flags & FLAG_CGROUP) cgroup_handshake(c);
-  if (p->clone_flags & CLONE_NEWUSER) idmap_handshake(c);
+  /* the cgroup first, so that all we do is charged to the container; the
+   * cgroup namespace after it, rooted there (runc's nsexec does the same) */
+  if (p->flags & FLAG_CGROUP) handshake(c, MSG_CGROUP_REQ, MSG_CGROUP_ACK);
+  if (p->clone_flags & CLONE_NEWUSER) handshake(c, MSG_IDMAP_REQ, MSG_IDMAP_ACK);
   for (size_t i = 0; i < p->njoins; i++)
     if (p->joins[i].type == CLONE_NEWUSER) p->clone_flags |= CLONE_NEWUSER;
   if (p->clone_flags & CLONE_NEWUSER) become_ns_root();

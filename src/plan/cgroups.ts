@@ -17,6 +17,7 @@
 import path from "node:path";
 import type { LinuxDeviceCgroup, LinuxResources, Spec } from "../spec/types.js";
 import { escapePointer } from "../spec/validate.js";
+import type { DeviceRule as BpfDeviceRule } from "./bpf-devices.js";
 import { PlanError } from "./mounts.js";
 
 export type CgroupMode = "v1" | "v2" | "hybrid";
@@ -56,13 +57,8 @@ export interface CgroupWrite {
   pairedWithNext?: boolean;
 }
 
-/** a device cgroup rule with its defaults filled in; major/minor undefined = any */
-export interface DeviceRule {
-  allow: boolean;
-  type: "a" | "b" | "c";
-  major?: number;
-  minor?: number;
-  access: string;
+/** a device cgroup rule with its defaults filled in (bpf-devices.ts compiles it for v2) */
+export interface DeviceRule extends BpfDeviceRule {
   /** the config.json entry it comes from; none for runts' defaults */
   field?: string;
 }
