@@ -165,15 +165,20 @@ export function leftovers(runts: Runts): Leftovers {
   };
 }
 
-/** every cgroup directory on the host (below the hierarchies' roots) */
-export function cgroupDirs(dir = "/sys/fs/cgroup", depth = 0): string[] {
+/** the cgroup directories tests make: containers (it-...) and their parents (runts-...); the
+ * host's own come and go on their own (a session manager's, another tool's) and are not ours to count */
+export function cgroupDirs(): string[] {
+  return allCgroupDirs().filter((d) => /^(it-|runts-)/.test(path.basename(d)));
+}
+
+function allCgroupDirs(dir = "/sys/fs/cgroup", depth = 0): string[] {
   let entries: string[] = [];
   try {
     entries = readdirSync(dir, { withFileTypes: true }).filter((e) => e.isDirectory()).map((e) => e.name);
   } catch { /* gone meanwhile */ }
   return entries.flatMap((name) => {
     const sub = path.join(dir, name);
-    return depth === 0 ? cgroupDirs(sub, 1) : [sub, ...cgroupDirs(sub, depth + 1)];
+    return depth === 0 ? allCgroupDirs(sub, 1) : [sub, ...allCgroupDirs(sub, depth + 1)];
   });
 }
 
