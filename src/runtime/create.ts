@@ -56,7 +56,10 @@ export async function create(host: Host, opts: CreateOptions): Promise<Created> 
   let cgroup: CgroupRecord | undefined;
   try {
     // limits are written before the init joins, so they hold from its first instruction
-    if (plan.cgroup) cgroup = await setUpCgroup(plan.cgroup, spec.linux?.resources ?? {}, host.cgroups);
+    if (plan.cgroup) {
+      writeFileSync(path.join(dir, PENDING_CGROUP), JSON.stringify(pendingCgroup(plan.cgroup)));
+      cgroup = await setUpCgroup(plan.cgroup, spec.linux?.resources ?? {}, host.cgroups);
+    }
     if (plan.cgroup && cgroup) plan.cgroup.owned = cgroup.owned;
     const seccompState = (pid: number) => listenerState(spec, opts.id, bundle, plan, pid);
     const leaves = plan.cgroup?.leaves ?? [];
@@ -95,6 +98,13 @@ function inheritedFds(preserve: number): { listen: number; total: number } {
 
 function addListenFds(plan: InitPlan, listen: number): void {
   if (listen > 0) plan.env.push(`LISTEN_FDS=${listen}`, "LISTEN_PID=1");
+}
+
+/** in the state dir until state.json exists: what delete --force removes if runts dies before then */
+export const PENDING_CGROUP = "cgroup.json";
+
+function pendingCgroup(plan: NonNullable<InitPlan["cgroup"]>): CgroupRecord {
+  return { mode: plan.mode, dirs: plan.dirs, owned: plan.leaves, resources: {} };
 }
 
 function hostFacts(): HostFacts {
