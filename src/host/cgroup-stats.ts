@@ -8,6 +8,7 @@
  *
  * Where runc 1.1 fails the whole command on a missing or malformed file, we
  * leave that value at zero: a file that is not there is a number we do not know.
+ * A file that is there but cannot be read (EACCES, EIO) is an error naming it.
  */
 import { readFileSync, readdirSync } from "node:fs";
 import { join } from "node:path";
