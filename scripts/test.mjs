@@ -37,8 +37,8 @@ function hostFacts() {
   }
   const stateDirs = existsSync("/run/runts") ? readdirSync("/run/runts").filter((d) => d.startsWith("it-")) : [];
   const mounts = readFileSync("/proc/self/mountinfo", "utf8").split("\n").length;
-  // only the cgroups tests make (it-<id>, runts-it*, runts-bpf*): the host's own come and go on their own
-  const cgroups = cgroupDirs("/sys/fs/cgroup").filter((d) => /^(it-|runts-it|runts-bpf)/.test(path.basename(d)));
+  // only the cgroups tests make (it-<id>, runts-it*, runts-bpf*, runts-stats*): the host's own come and go on their own
+  const cgroups = cgroupDirs("/sys/fs/cgroup").filter((d) => /^(it-|runts-it|runts-bpf|runts-stats)/.test(path.basename(d)));
   return { inits, stateDirs, mounts, cgroups };
 }
 
