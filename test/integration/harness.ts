@@ -165,7 +165,7 @@ export function leftovers(runts: Runts): Leftovers {
   };
 }
 
-/** the cgroup directories tests make: containers (it-...), their parents (runts-it...) the device-program and stats tests' (runts-bpf..., runts-stats...); the
+/** the cgroup directories tests make: containers (it-...), their parents (runts-it...), the device-program and stats tests' (runts-bpf..., runts-stats...); the
  * host's own come and go on their own (a session manager's, another tool's) and are not ours to count */
 export function cgroupDirs(): string[] {
   return allCgroupDirs().filter((d) => /^(it-|runts-it|runts-bpf|runts-stats)/.test(path.basename(d)));
