@@ -94,7 +94,8 @@ static pid_t clone_child(struct ctx *c) {
 
 /* abort: nothing of the container may outlive a create that did not finish */
 static void remove_state_dir(struct ctx *c) {
-  int fd = dup(c->state_dirfd);
+  /* state_dirfd is O_PATH, which cannot be listed: a readable fd of the same dir */
+  int fd = openat(c->state_dirfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
   DIR *d = fd < 0 ? NULL : fdopendir(fd);
   for (struct dirent *e; d && (e = readdir(d));)
     if (strcmp(e->d_name, ".") && strcmp(e->d_name, ".."))

@@ -62,9 +62,10 @@ export interface CgroupRecord {
 // ---- create ----
 
 /**
- * Make the container's directory in every hierarchy. Returns the leaves it
- * created; on failure removes what it made and throws. A leaf that already
- * holds processes belongs to someone else: refused.
+ * Make the container's directory in every hierarchy. Returns every
+ * directory it made, parents first (the leaves among them are the
+ * container's to remove); on failure removes them and throws. A leaf that
+ * already holds processes belongs to someone else: refused.
  */
 export function createCgroup(plan: CgroupPlan, cfs: CgroupFs = realCgroupFs): string[] {
   const made: string[] = [];
@@ -74,7 +75,7 @@ export function createCgroup(plan: CgroupPlan, cfs: CgroupFs = realCgroupFs): st
       if (!made.includes(leaf) && (cfs.read(path.join(leaf, "cgroup.procs")) ?? "").trim() !== "")
         throw new RuntimeError(`cgroup \`${leaf}\` already has processes in it; choose another linux.cgroupsPath`);
     }
-    return made.filter((d) => plan.leaves.includes(d));
+    return made;
   } catch (err) {
     removeNow(made.reverse(), cfs);
     throw err instanceof RuntimeError ? err : new RuntimeError(`create the container's cgroup: ${describe(err)}`, { cause: err });
@@ -219,6 +220,8 @@ export async function setFrozen(rec: Pick<CgroupRecord, "mode" | "dirs">, frozen
     if (frozen && rec.mode !== "v2") cfs.write(f.control, f.frozenValue);
     await delay(FREEZE_POLL_MS);
   }
+  // a freeze that never completes must not leave the container half-frozen (runc thaws too)
+  if (frozen) cfs.write(f.control, f.thawedValue);
   throw new RuntimeError(`${frozen ? "freeze" : "thaw"} cgroup \`${path.dirname(f.control)}\`: still not done after ${FREEZE_WAIT_MS / 1000}s`);
 }
 

@@ -179,9 +179,7 @@ const R = "/linux/resources";
 const nz = (v: number | undefined): string | undefined => (v === undefined || v === 0 ? undefined : String(v));
 const given = (v: number | undefined): string | undefined => (v === undefined ? undefined : String(v));
 const text = (v: string | undefined): string | undefined => (v ? v : undefined);
-/** pids.limit: 0 unset, negative unlimited (runc 1.1) */
-const pidsMax = (v: number | undefined): string | undefined => (!v ? undefined : v < 0 ? "max" : String(v));
-
+/** 0 unset, negative unlimited: pids.limit (runc 1.1) and v2's memory files */
 interface Scalar {
   field: string;
   controller: string;
@@ -215,7 +213,7 @@ const V1_SCALARS: Scalar[] = [
   { field: "cpu/idle", controller: "cpu", file: "cpu.idle", value: (r) => given(r.cpu?.idle) },
   { field: "cpu/cpus", controller: "cpuset", file: "cpuset.cpus", value: (r) => text(r.cpu?.cpus) },
   { field: "cpu/mems", controller: "cpuset", file: "cpuset.mems", value: (r) => text(r.cpu?.mems) },
-  { field: "pids/limit", controller: "pids", file: "pids.max", value: (r) => pidsMax(r.pids?.limit) },
+  { field: "pids/limit", controller: "pids", file: "pids.max", value: (r) => maxOf(r.pids?.limit) },
   { field: "blockIO/weight", controller: "blkio", file: "blkio.weight", value: (r) => nz(r.blockIO?.weight),
     fallback: { file: "blkio.bfq.weight", value: (r) => String(r.blockIO?.weight) } },
   { field: "blockIO/leafWeight", controller: "blkio", file: "blkio.leaf_weight", value: (r) => nz(r.blockIO?.leafWeight) },
@@ -233,7 +231,7 @@ const V2_SCALARS: Scalar[] = [
   { field: "cpu/idle", controller: "cpu", file: "cpu.idle", value: (r) => given(r.cpu?.idle) },
   { field: "cpu/cpus", controller: "cpuset", file: "cpuset.cpus", value: (r) => text(r.cpu?.cpus) },
   { field: "cpu/mems", controller: "cpuset", file: "cpuset.mems", value: (r) => text(r.cpu?.mems) },
-  { field: "pids/limit", controller: "pids", file: "pids.max", value: (r) => pidsMax(r.pids?.limit) },
+  { field: "pids/limit", controller: "pids", file: "pids.max", value: (r) => maxOf(r.pids?.limit) },
   // BFQ takes the v1 range as is; io.weight has its own (1..10000) and needs converting
   { field: "blockIO/weight", controller: "io", file: "io.bfq.weight", value: (r) => nz(r.blockIO?.weight),
     fallback: { file: "io.weight", value: (r) => `default ${blkioWeightToIoWeight(r.blockIO!.weight!)}` } },
@@ -400,13 +398,17 @@ const DEFAULT_ALLOWED: ReadonlyArray<Omit<DeviceRule, "allow">> = [
   { type: "c", major: 10, minor: 200, access: "rwm" },
 ];
 
-/** the config's rules, then the defaults and every device the config creates, allowed */
+/** runc's device emulator starts from "deny everything", whatever the kernel's
+ * default for a new cgroup: a config without rules gets only the defaults */
+const DENY_ALL: DeviceRule = { allow: false, type: "a", access: "rwm" };
+
+/** deny all, the config's rules, then the defaults and every device the config creates, allowed */
 export function deviceRules(spec: Spec): DeviceRule[] {
   const own = (spec.linux?.resources?.devices ?? []).map((d, i) => ({ ...normalizeRule(d), field: `${R}/devices/${i}` }));
   const created = (spec.linux?.devices ?? [])
     .filter((d) => d.type === "c" || d.type === "b" || d.type === "u")
     .map((d) => ({ type: d.type === "b" ? "b" as const : "c" as const, major: d.major, minor: d.minor, access: "rwm" }));
-  return [...own, ...[...DEFAULT_ALLOWED, ...created].map((d) => ({ allow: true, ...d }))];
+  return [DENY_ALL, ...own, ...[...DEFAULT_ALLOWED, ...created].map((d) => ({ allow: true, ...d }))];
 }
 
 function normalizeRule(d: LinuxDeviceCgroup): DeviceRule {

@@ -13,8 +13,8 @@ import { CLONE_FLAGS, IGNORED_OPTIONS, MOUNT_FLAGS, MS, PROPAGATION, UNSUPPORTED
 
 /** config.json asks for what runts cannot plan: a user error, with its JSON path */
 export class PlanError extends RuntimeError {
-  constructor(readonly jsonPath: string, message: string) {
-    super(`config.json: ${jsonPath}: ${message}`);
+  constructor(readonly jsonPath: string, readonly detail: string) {
+    super(`config.json: ${jsonPath}: ${detail}`);
   }
 }
 

@@ -8,22 +8,19 @@ import { applyWrites, cgroupPids, createCgroup, hasFreezer, isFrozenNow, procsDi
 import { attachDeviceProgram } from "../host/bpf.js";
 import type { Host } from "../host/host.js";
 import { deviceProgram } from "../plan/bpf-devices.js";
-import type { CgroupPlan, DeviceRule } from "../plan/cgroups.js";
+import type { CgroupPlan } from "../plan/cgroups.js";
 import type { LinuxResources } from "../spec/types.js";
 import { errnoCode } from "./errors.js";
 
-/** a fresh v2 cgroup lets every device through, as a fresh v1 one does: the
- * config's rules (usually "deny all" first) are read on top of that */
-const START_ALLOWED: DeviceRule = { allow: true, type: "a", access: "rwm" };
-
 /** make the directories, write the limits and device rules; undone on failure */
 export async function setUpCgroup(plan: CgroupPlan, resources: LinuxResources, cfs: CgroupFs): Promise<CgroupRecord> {
-  const owned = createCgroup(plan, cfs);
+  const made = createCgroup(plan, cfs);
+  const owned = made.filter((d) => plan.leaves.includes(d));
   try {
     applyWrites(plan.mode, plan.dirs, plan.writes, cfs);
-    if (plan.mode === "v2") attachDeviceProgram(plan.dirs[""], deviceProgram([START_ALLOWED, ...plan.devices]));
+    if (plan.mode === "v2") attachDeviceProgram(plan.dirs[""], deviceProgram(plan.devices));
   } catch (err) {
-    await removeCgroup([...owned].reverse(), cfs);
+    await removeCgroup([...made].reverse(), cfs); // parents it made too: nothing of this create stays
     throw err;
   }
   return { mode: plan.mode, dirs: plan.dirs, owned, resources };
@@ -46,15 +43,15 @@ export function isPaused(rec: CgroupRecord | undefined, cfs: CgroupFs): boolean 
 
 /**
  * Signal every process in the cgroup. Frozen first where a freezer exists,
- * so none can fork a child that escapes the list (runc's
- * signalAllProcesses); thawed after, so the signals are delivered.
+ * so none can fork a child that escapes the list, and thawed after, even if
+ * it was paused, so the signals are delivered (runc's signalAllProcesses).
  * Returns how many processes were signalled.
  */
 export async function signalAll(host: Host, rec: CgroupRecord, signal: number): Promise<number> {
-  const freeze = hasFreezer(rec) && !isFrozenNow(rec, host.cgroups);
-  if (freeze) await setFrozen(rec, true, host.cgroups);
+  const freezer = hasFreezer(rec);
   let sent = 0;
   try {
+    if (freezer) await setFrozen(rec, true, host.cgroups);
     for (const pid of containerPids(rec, host.cgroups)) {
       try {
         host.kill(pid, signal);
@@ -64,7 +61,7 @@ export async function signalAll(host: Host, rec: CgroupRecord, signal: number): 
       }
     }
   } finally {
-    if (freeze) await setFrozen(rec, false, host.cgroups);
+    if (freezer) await setFrozen(rec, false, host.cgroups);
   }
   return sent;
 }

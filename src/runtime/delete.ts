@@ -1,5 +1,5 @@
 import path from "node:path";
-import { setFrozen, type CgroupRecord } from "../host/cgroupfs.js";
+import type { CgroupRecord } from "../host/cgroupfs.js";
 import type { Host } from "../host/host.js";
 import { validateId, type ContainerRecord } from "../host/state.js";
 import { containerPids, isPaused, signalAll, tearDownCgroup } from "./cgroup.js";
@@ -63,13 +63,10 @@ function readOrNull(host: Host, id: string, force: boolean): ContainerRecord | n
 }
 
 /** SIGKILL the init and wait until /proc shows it gone (a zombie counts as gone).
- * A paused container is killed frozen and then thawed: a frozen task dies only when it runs. */
+ * A paused container is killed through its cgroup, which thaws it: a frozen task dies only when it runs. */
 async function killAndWait(host: Host, record: ContainerRecord): Promise<void> {
-  const paused = isPaused(record.cgroup, host.cgroups);
-  if (paused && record.cgroup) {
-    await signalAll(host, record.cgroup, SIGKILL);
-    await setFrozen(record.cgroup, false, host.cgroups);
-  } else if (!signalIfAlive(host, record, SIGKILL)) return;
+  if (record.cgroup && isPaused(record.cgroup, host.cgroups)) await signalAll(host, record.cgroup, SIGKILL);
+  else if (!signalIfAlive(host, record, SIGKILL)) return;
   for (let waited = 0; waited < WAIT_MS; waited += POLL_MS) {
     await host.sleep(POLL_MS);
     if (host.proc.liveness(record.pid, record.pidStartTime) === "gone") return;

@@ -19,6 +19,7 @@ export async function start(host: Host, id: string): Promise<void> {
   if (record === null) throw new RuntimeError(`cannot start container \`${id}\`: it is still being created`);
   // runc's words (libcontainer/container_linux.go)
   if (status === "stopped") throw new RuntimeError("cannot start a container that has stopped");
+  if (status === "paused") throw new RuntimeError("cannot start a container in the paused state");
   if (status !== "created") throw new RuntimeError("cannot start an already running container");
   await release(record.execSocket, id);
 }

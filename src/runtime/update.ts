@@ -1,8 +1,8 @@
 /**
- * update.ts: change a live container's limits. The new values are merged
- * into those it has (a zero or absent value means "unchanged", as Docker
- * sends them), written to its cgroup, and kept in state.json for the next
- * update. Device rules are not updatable, as with runc.
+ * update.ts: change a live container's limits. Only what the update names
+ * is written (a zero or absent value means "unchanged", as Docker sends
+ * them); the result is merged into the container's resources in
+ * state.json for the next update. Device rules are not updatable, as with runc.
  */
 import path from "node:path";
 import type { Host } from "../host/host.js";
@@ -22,22 +22,41 @@ export async function update(host: Host, id: string, changes: LinuxResources): P
   if (record === null || status === "stopped") throw notRunning(id);
   if (!record.cgroup) throw new RuntimeError(`container \`${id}\` has no cgroup to update (created on a host without cgroups)`);
   if (changes.devices?.length) throw new RuntimeError("`--resources`: /devices: device rules cannot be changed on a running container");
-  const merged = mergeResources(record.cgroup.resources, changes);
+  const merged = mergeResources(record.cgroup.resources, unlimitedSwap(changes));
   checkBeforeUpdate(host, record.cgroup, merged, changes);
-  applyWrites(record.cgroup.mode, record.cgroup.dirs, writesFor(merged, record.cgroup), host.cgroups, SOURCE);
+  applyWrites(record.cgroup.mode, record.cgroup.dirs, writesFor(named(changes, merged), record.cgroup), host.cgroups, SOURCE);
   host.store.write({ ...record, cgroup: { ...record.cgroup, resources: merged } });
 }
 
 const SOURCE = "`--resources`";
 const PREFIX = /^\/linux\/resources(?=\/|$)/;
 
+/** an unlimited memory with no word on swap makes swap unlimited too (the planner writes it so; runc) */
+function unlimitedSwap(changes: LinuxResources): LinuxResources {
+  const m = changes.memory;
+  return m?.limit === -1 && !m.swap ? { ...changes, memory: { ...m, swap: -1 } } : changes;
+}
+
+/**
+ * The fields to write: those named, plus the partners their files need
+ * from the merged values: cpu.max holds quota and period together, and
+ * v2's swap is counted from the memory limit. A limit named alone is
+ * written alone (runc), so an old swap cannot make a new limit fail.
+ */
+function named(changes: LinuxResources, merged: LinuxResources): LinuxResources {
+  const out: LinuxResources = { ...changes, devices: undefined };
+  if (changes.cpu?.quota || changes.cpu?.period) out.cpu = { ...changes.cpu, quota: merged.cpu?.quota, period: merged.cpu?.period };
+  if (changes.memory?.swap) out.memory = { ...changes.memory, limit: merged.memory?.limit };
+  return out;
+}
+
 /** the planner's writes, with messages that say `--resources: /memory/limit`, not config.json's path */
-function writesFor(merged: LinuxResources, cgroup: CgroupRecord): CgroupWrite[] {
+function writesFor(resources: LinuxResources, cgroup: CgroupRecord): CgroupWrite[] {
   try {
-    return resourceWrites({ ...merged, devices: undefined }, cgroup.mode).map((w) => ({ ...w, field: w.field.replace(PREFIX, "") }));
+    return resourceWrites(resources, cgroup.mode).map((w) => ({ ...w, field: w.field.replace(PREFIX, "") }));
   } catch (err) {
     if (!(err instanceof PlanError)) throw err;
-    throw new RuntimeError(`${SOURCE}: ${err.jsonPath.replace(PREFIX, "")}: ${err.message.slice(`config.json: ${err.jsonPath}: `.length)}`);
+    throw new RuntimeError(`${SOURCE}: ${err.jsonPath.replace(PREFIX, "")}: ${err.detail}`);
   }
 }
 

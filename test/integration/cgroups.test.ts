@@ -265,3 +265,19 @@ test("events: --stats prints runc's stats line with the limits; the watch report
   }
   assert.match(runts.run(["events", "--stats", id]).stderr, /container does not exist/);
 });
+
+test("no device rules in the config: only runc's defaults, not every device; kill --all of a paused container ends it", { skip: bbSkip }, async () => {
+  const id = newId("cg");
+  const pid = runDetached(id, "exec sleep 100", {}, (c) => { c.linux.resources = {}; });
+  try {
+    const devices = read(cg("devices", id, "devices.list")).split("\n");
+    assert.ok(!devices.includes("a *:* rwm") && devices.includes("c 1:3 rwm"), devices.join(", "));
+    runts.ok(["pause", id]);
+    runts.ok(["kill", "--all", id, "KILL"]);
+    assert.ok(await waitFor(() => !existsSync(`/proc/${pid}`) || /State:\s+Z/.test(read(`/proc/${pid}/status`))), "killed, not left frozen");
+    assert.equal(read(cg("freezer", id, "freezer.state")), "THAWED");
+    assert.equal(runts.state(id).status, "stopped");
+  } finally {
+    removeAndCheckGone(id);
+  }
+});

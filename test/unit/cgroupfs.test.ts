@@ -54,8 +54,7 @@ function v2Tree(t: { after(fn: () => void): void }): { cfs: FakeCgroupFs; facts:
 test("v2: each level delegates every offered controller to the next before the container's cgroup is made", (t) => {
   const { cfs, facts } = v2Tree(t);
   const p = planCgroup({ spec: spec({ cgroupsPath: "/pods/c1", resources: { memory: { limit: 1 << 20 }, pids: { limit: 5 } } }), id: "c1", systemd: false, facts })!;
-  const owned = createCgroup(p, cfs);
-  assert.deepEqual(owned, [cfs.at("pods/c1")], "only the leaf is the container's");
+  assert.deepEqual(createCgroup(p, cfs), [cfs.at("pods"), cfs.at("pods/c1")], "what it made, parents first");
   assert.equal(readFileSync(cfs.at("cgroup.subtree_control"), "utf8"), "cpuset cpu io memory pids");
   assert.equal(readFileSync(cfs.at("pods/cgroup.subtree_control"), "utf8"), "cpuset cpu io memory pids");
   cfs.onWrite = undefined;
@@ -212,6 +211,36 @@ test("update merges into the recorded resources, zeros meaning unchanged, and ke
   await assert.rejects(update(host, "c1", { hugepageLimits: [{ pageSize: "2MB", limit: 1 }] }),
     { message: "`--resources`: /hugepageLimits/0: the `hugetlb` cgroup controller is not mounted on this host" });
   assert.deepEqual(mergeResources({ memory: { limit: 5, swap: 9 } }, { memory: { limit: 7 }, unified: {} }), { memory: { limit: 7, swap: 9 } });
+});
+
+test("update writes only what it names: a new limit is not checked against an old swap, cpu.max keeps its other half", async (t) => {
+  const host = fakeHost();
+  t.after(() => host.cleanup());
+  host.cgroups.put("v2/c1/memory.max", "268435456");
+  host.cgroups.put("v2/c1/memory.swap.max", "268435456");
+  host.cgroups.put("v2/c1/cpu.max", "50000 100000");
+  host.cgroups.put("v2/c1/cgroup.events", "frozen 0\n");
+  const cgroup: CgroupRecord = { mode: "v2", dirs: { "": host.cgroups.at("v2/c1") }, owned: [], resources: { memory: { limit: 256 << 20, swap: 512 << 20 }, cpu: { quota: 50000, period: 100000 } } };
+  addContainer(host, "c1", "running", { cgroup });
+  await update(host, "c1", { memory: { limit: 1 << 30 } });
+  assert.deepEqual(host.cgroups.writes.map(([f, v]) => `${path.basename(f)}=${v}`), ["memory.max=1073741824"]);
+  host.cgroups.writes.length = 0;
+  await update(host, "c1", { memory: { limit: -1 } });
+  assert.deepEqual(host.cgroups.writes.map(([f, v]) => `${path.basename(f)}=${v}`), ["memory.max=max", "memory.swap.max=max"], "unlimited memory, unlimited swap");
+  assert.equal(host.store.read("c1")?.cgroup?.resources.memory?.swap, -1);
+  host.cgroups.writes.length = 0;
+  await update(host, "c1", { cpu: { period: 200000 } });
+  assert.deepEqual(host.cgroups.writes.map(([f, v]) => `${path.basename(f)}=${v}`), ["cpu.max=50000 200000"]);
+});
+
+test("kill --all of a paused container thaws it, so the signal is delivered (runc)", async (t) => {
+  const host = fakeHost();
+  t.after(() => host.cleanup());
+  const cgroup = withCgroup(host, [4242]);
+  addContainer(host, "c1", "running", { cgroup });
+  await pause(host, "c1");
+  await kill(host, "c1", { signal: "9", all: true });
+  assert.equal(readFileSync(host.cgroups.at("freezer/c1/freezer.state"), "utf8"), "THAWED");
 });
 
 test("delete removes the cgroup runts made, after killing what is left in it", async (t) => {

@@ -170,17 +170,21 @@ test("v1 and hybrid: `unified` is refused, as are controllers the host has not m
   assert.throws(() => plan(spec({ resources: { unified: { "../x": "1" } } }), V2), refused("/linux/resources/unified/..~1x", /not a cgroup file name/));
 });
 
-test("device rules: the config's, then runc's defaults and the devices the config creates, allowed", () => {
+test("device rules: deny all, the config's, then runc's defaults and the devices the config creates, allowed", () => {
   const p = plan(spec({
     resources: { devices: [{ allow: false, access: "rwm" }, { allow: true, type: "c", major: 10, minor: -1, access: "r" }] },
     devices: [{ path: "/dev/fuse", type: "c", major: 10, minor: 229 }],
   }), HYBRID);
-  assert.deepEqual(p.devices.slice(0, 2), [
+  assert.deepEqual(p.devices.slice(0, 3), [
+    { allow: false, type: "a", access: "rwm" },
     { allow: false, type: "a", major: undefined, minor: undefined, access: "rwm", field: "/linux/resources/devices/0" },
     { allow: true, type: "c", major: 10, minor: undefined, access: "r", field: "/linux/resources/devices/1" },
   ]);
   const lines = p.writes.filter((w) => w.controller === "devices").map((w) => `${w.file} ${w.value}`);
-  assert.deepEqual(lines.slice(0, 4), ["devices.deny a", "devices.allow c 10:* r", "devices.allow c *:* m", "devices.allow b *:* m"]);
+  assert.deepEqual(lines.slice(0, 5), ["devices.deny a", "devices.deny a", "devices.allow c 10:* r", "devices.allow c *:* m", "devices.allow b *:* m"]);
+  const bare = plan(spec(), HYBRID).writes.filter((w) => w.controller === "devices").map((w) => w.value);
+  assert.equal(bare[0], "a", "no rules in the config: still deny all first, as runc's emulator starts from deny");
+  assert.ok(!bare.includes("a *:* rwm"));
   assert.ok(lines.includes("devices.allow c 136:* rwm"), "terminals");
   assert.equal(lines.at(-1), "devices.allow c 10:229 rwm", "the device the config creates");
   assert.equal(deviceLine({ allow: true, type: "b", major: 8, minor: 0, access: "rw" }), "b 8:0 rw");
