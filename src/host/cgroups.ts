@@ -6,21 +6,15 @@
 import { existsSync, readFileSync } from "node:fs";
 import path from "node:path";
 import type { CgroupFacts, CgroupHierarchy } from "../plan/cgroups.js";
+import { readOr } from "./facts.js";
 
 export function readCgroupFacts(): CgroupFacts {
   const facts = cgroupFacts(readFileSync("/proc/self/mountinfo", "utf8"), readFileSync("/proc/self/cgroup", "utf8"));
   const v2 = facts.hierarchies.find((h) => h.version === 2);
-  const controllers = v2 ? readOr(path.join(v2.mountpoint, "cgroup.controllers")) : "";
+  const controllers = v2 ? readOr(path.join(v2.mountpoint, "cgroup.controllers"), "") : "";
   return { ...facts, v2Controllers: controllers.split(/\s+/).filter(Boolean), systemd: existsSync("/run/systemd/system") };
 }
 
-function readOr(file: string): string {
-  try {
-    return readFileSync(file, "utf8");
-  } catch {
-    return "";
-  }
-}
 
 /** pure: mountinfo + /proc/self/cgroup text → hierarchies with our path in each */
 export function cgroupFacts(mountinfo: string, selfCgroup: string): CgroupFacts {

@@ -26,7 +26,8 @@ export function securityFacts(status: string, capLastCap: string, apparmorEnable
   };
 }
 
-function readOr(file: string, fallback: string): string {
+/** a file's text, or the fallback when it cannot be read */
+export function readOr(file: string, fallback: string): string {
   try {
     return readFileSync(file, "utf8");
   } catch {

@@ -3,14 +3,23 @@
  * create, joined by the init before it runs anything, frozen by pause,
  * changed by update, emptied by kill --all, removed by delete.
  */
+import { existsSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import path from "node:path";
 import type { CgroupFs, CgroupRecord } from "../host/cgroupfs.js";
 import { applyWrites, cgroupPids, createCgroup, hasFreezer, isFrozenNow, procsDir, removeCgroup, setFrozen } from "../host/cgroupfs.js";
 import { attachDeviceProgram } from "../host/bpf.js";
 import type { Host } from "../host/host.js";
+import type { ContainerRecord } from "../host/state.js";
 import { deviceProgram } from "../plan/bpf-devices.js";
 import type { CgroupPlan } from "../plan/cgroups.js";
 import type { LinuxResources } from "../spec/types.js";
-import { errnoCode } from "./errors.js";
+import { RuntimeError, errnoCode } from "./errors.js";
+
+/** the container's cgroup, for a command that needs one (`purpose`: "to freeze") */
+export function cgroupOf(record: ContainerRecord, purpose: string): CgroupRecord {
+  if (!record.cgroup) throw new RuntimeError(`container \`${record.id}\` has no cgroup ${purpose} (created on a host without cgroups)`);
+  return record.cgroup;
+}
 
 /** make the directories, write the limits and device rules; undone on failure */
 export async function setUpCgroup(plan: CgroupPlan, resources: LinuxResources, cfs: CgroupFs): Promise<CgroupRecord> {
@@ -24,6 +33,30 @@ export async function setUpCgroup(plan: CgroupPlan, resources: LinuxResources, c
     throw err;
   }
   return { mode: plan.mode, dirs: plan.dirs, owned, resources };
+}
+
+/** in the state dir until state.json exists: the cgroup a create is making,
+ * so that delete --force can remove it if runts dies before then */
+const PENDING = "cgroup.json";
+
+/** record the leaves not there yet: those this create will make, and delete --force may remove */
+export function notePendingCgroup(stateDir: string, plan: CgroupPlan): void {
+  const pending: CgroupRecord = { mode: plan.mode, dirs: plan.dirs, owned: plan.leaves.filter((d) => !existsSync(d)), resources: {} };
+  writeFileSync(path.join(stateDir, PENDING), JSON.stringify(pending));
+}
+
+/** state.json now says it */
+export function clearPendingCgroup(stateDir: string): void {
+  rmSync(path.join(stateDir, PENDING), { force: true });
+}
+
+/** what a create cut short left word of */
+export function pendingCgroup(stateDir: string): CgroupRecord | undefined {
+  try {
+    return JSON.parse(readFileSync(path.join(stateDir, PENDING), "utf8")) as CgroupRecord;
+  } catch {
+    return undefined; // none, or cut short while writing it: nothing was made yet
+  }
 }
 
 /** the directories delete removes: the leaves runts made, never a cgroup it found */

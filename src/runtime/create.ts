@@ -5,7 +5,7 @@
  * any failure removes all of it: the state dir and the cgroup (the init
  * itself does so if runts dies).
  */
-import { renameSync, rmSync, writeFileSync } from "node:fs";
+import { renameSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import type { Host } from "../host/host.js";
 import type { CgroupRecord } from "../host/cgroupfs.js";
@@ -19,7 +19,7 @@ import { encodePlan } from "../native/wire.js";
 import { planInit, type HostFacts, type InitPlan } from "../plan/plan.js";
 import type { Spec } from "../spec/types.js";
 import { loadSpec } from "./bundle.js";
-import { setUpCgroup, tearDownCgroup } from "./cgroup.js";
+import { clearPendingCgroup, notePendingCgroup, setUpCgroup, tearDownCgroup } from "./cgroup.js";
 import { RuntimeError, describe } from "./errors.js";
 import { launch, type Launched } from "./launch.js";
 
@@ -57,17 +57,17 @@ export async function create(host: Host, opts: CreateOptions): Promise<Created> 
   try {
     // limits are written before the init joins, so they hold from its first instruction
     if (plan.cgroup) {
-      writeFileSync(path.join(dir, PENDING_CGROUP), JSON.stringify(pendingCgroup(plan.cgroup, host)));
+      notePendingCgroup(dir, plan.cgroup);
       cgroup = await setUpCgroup(plan.cgroup, spec.linux?.resources ?? {}, host.cgroups);
+      plan.cgroup.owned = cgroup.owned; // runts-init removes these if runts dies
     }
-    if (cgroup) plan.cgroup!.owned = cgroup.owned;
     const seccompState = (pid: number) => listenerState(spec, opts.id, bundle, plan, pid);
     const leaves = plan.cgroup?.leaves ?? [];
     const join = (pid: number) => joinCgroup(leaves, pid, host.cgroups);
     launched = await launch(plan, { preserveFds: extraFds.total, seccompState, joinCgroup: join });
     const record = recordOf(host, opts.id, bundle, plan, spec, launched.pid, dir, cgroup);
     host.store.write(record);
-    rmSync(path.join(dir, PENDING_CGROUP), { force: true }); // state.json says it now
+    clearPendingCgroup(dir);
     if (opts.pidFile) writePidFile(opts.pidFile, launched.pid);
     launched.commit();
     if (!opts.foreground && (await launched.exited) !== 0)
@@ -99,14 +99,6 @@ function inheritedFds(preserve: number): { listen: number; total: number } {
 
 function addListenFds(plan: InitPlan, listen: number): void {
   if (listen > 0) plan.env.push(`LISTEN_FDS=${listen}`, "LISTEN_PID=1");
-}
-
-/** in the state dir until state.json exists: what delete --force removes if runts dies before then */
-export const PENDING_CGROUP = "cgroup.json";
-
-/** the leaves not there yet: those this create will make, and delete --force may remove */
-function pendingCgroup(plan: NonNullable<InitPlan["cgroup"]>, host: Host): CgroupRecord {
-  return { mode: plan.mode, dirs: plan.dirs, owned: plan.leaves.filter((d) => !host.cgroups.exists(d)), resources: {} };
 }
 
 function hostFacts(): HostFacts {

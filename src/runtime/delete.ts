@@ -1,9 +1,6 @@
-import path from "node:path";
-import type { CgroupRecord } from "../host/cgroupfs.js";
 import type { Host } from "../host/host.js";
 import { validateId, type ContainerRecord } from "../host/state.js";
-import { containerPids, isPaused, signalAll, tearDownCgroup } from "./cgroup.js";
-import { PENDING_CGROUP } from "./create.js";
+import { containerPids, isPaused, pendingCgroup, signalAll, tearDownCgroup } from "./cgroup.js";
 import { RuntimeError, isKind, notStopped } from "./errors.js";
 import { signalIfAlive } from "./kill.js";
 import { statusOf } from "./status.js";
@@ -36,20 +33,10 @@ export async function deleteContainer(host: Host, id: string, options: DeleteOpt
  */
 export async function destroy(host: Host, id: string, record: ContainerRecord | null): Promise<void> {
   // TODO(hooks): poststop hooks run here, before the state goes (issue 5).
-  const cgroup = record ? record.cgroup : pendingCgroup(host, id);
+  const cgroup = record ? record.cgroup : pendingCgroup(host.store.dir(id));
   if (cgroup && containerPids(cgroup, host.cgroups).length > 0) await signalAll(host, cgroup, SIGKILL);
   await tearDownCgroup(cgroup, host.cgroups);
   host.store.remove(id);
-}
-
-/** a create cut short (runts killed before state.json) left word of the cgroup it was making */
-function pendingCgroup(host: Host, id: string): CgroupRecord | undefined {
-  const text = host.cgroups.read(path.join(host.store.dir(id), PENDING_CGROUP));
-  try {
-    return text ? (JSON.parse(text) as CgroupRecord) : undefined;
-  } catch {
-    return undefined; // cut short while writing it: nothing was made yet
-  }
 }
 
 /** The record, null while creating, or undefined when missing and --force forgives it. */

@@ -10,6 +10,7 @@ import { oomKillCount, readStats, statsJson } from "../host/cgroup-stats.js";
 import type { CgroupRecord } from "../host/cgroupfs.js";
 import { validateId } from "../host/state.js";
 import { RuntimeError, notRunning } from "./errors.js";
+import { cgroupOf } from "./cgroup.js";
 import { statusOf } from "./status.js";
 
 export interface EventsOptions {
@@ -45,8 +46,7 @@ function liveCgroup(host: Host, id: string): CgroupRecord {
   validateId(id);
   const record = host.store.read(id);
   if (record === null || statusOf(record, host) === "stopped") throw notRunning(id);
-  if (!record.cgroup) throw new RuntimeError(`container \`${id}\` has no cgroup (created on a host without cgroups)`);
-  return record.cgroup;
+  return cgroupOf(record, "to watch");
 }
 
 const UNITS_MS: Record<string, number> = { ns: 1e-6, us: 1e-3, "µs": 1e-3, ms: 1, s: 1000, m: 60_000, h: 3_600_000 };

@@ -7,19 +7,20 @@ import type { Host } from "../host/host.js";
 import { setFrozen } from "../host/cgroupfs.js";
 import { validateId, type ContainerRecord } from "../host/state.js";
 import { RuntimeError, notRunning } from "./errors.js";
+import { cgroupOf } from "./cgroup.js";
 import { statusOf } from "./status.js";
 
 export async function pause(host: Host, id: string): Promise<void> {
   const record = known(host, id);
   const status = statusOf(record, host);
   if (status !== "running" && status !== "created") throw notRunning(id);
-  await setFrozen(cgroupOf(record!), true, host.cgroups);
+  await setFrozen(cgroupOf(record!, "to freeze"), true, host.cgroups);
 }
 
 export async function resume(host: Host, id: string): Promise<void> {
   const record = known(host, id);
   if (statusOf(record, host) !== "paused") throw new RuntimeError(`container not paused: \`${id}\``);
-  await setFrozen(cgroupOf(record!), false, host.cgroups);
+  await setFrozen(cgroupOf(record!, "to freeze"), false, host.cgroups);
 }
 
 function known(host: Host, id: string): ContainerRecord | null {
@@ -27,7 +28,3 @@ function known(host: Host, id: string): ContainerRecord | null {
   return host.store.read(id);
 }
 
-function cgroupOf(record: ContainerRecord) {
-  if (!record.cgroup) throw new RuntimeError(`container \`${record.id}\` has no cgroup to freeze (created on a host without cgroups)`);
-  return record.cgroup;
-}

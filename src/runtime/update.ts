@@ -13,6 +13,7 @@ import { PlanError } from "../plan/mounts.js";
 import type { LinuxResources } from "../spec/types.js";
 import { formatProblems, validateConfig } from "../spec/validate.js";
 import { RuntimeError, notRunning } from "./errors.js";
+import { cgroupOf } from "./cgroup.js";
 import { statusOf } from "./status.js";
 
 export async function update(host: Host, id: string, changes: LinuxResources): Promise<void> {
@@ -20,12 +21,12 @@ export async function update(host: Host, id: string, changes: LinuxResources): P
   const record = host.store.read(id);
   const status = statusOf(record, host);
   if (record === null || status === "stopped") throw notRunning(id);
-  if (!record.cgroup) throw new RuntimeError(`container \`${id}\` has no cgroup to update (created on a host without cgroups)`);
+  const cgroup = cgroupOf(record, "to update");
   if (changes.devices?.length) throw new RuntimeError("`--resources`: /devices: device rules cannot be changed on a running container");
-  const merged = mergeResources(record.cgroup.resources, unlimitedSwap(changes));
-  checkBeforeUpdate(host, record.cgroup, merged, changes);
-  applyWrites(record.cgroup.mode, record.cgroup.dirs, writesFor(named(changes, merged), record.cgroup), host.cgroups, SOURCE);
-  host.store.write({ ...record, cgroup: { ...record.cgroup, resources: merged } });
+  const merged = mergeResources(cgroup.resources, unlimitedSwap(changes));
+  checkBeforeUpdate(host, cgroup, merged, changes);
+  applyWrites(cgroup.mode, cgroup.dirs, writesFor(named(changes, merged), cgroup), host.cgroups, SOURCE);
+  host.store.write({ ...record, cgroup: { ...cgroup, resources: merged } });
 }
 
 const SOURCE = "`--resources`";
