@@ -122,7 +122,7 @@ function enableControllers(dir: string, cfs: CgroupFs): void {
 // ---- limits ----
 
 /** the directory holding a controller's files: v2 has one for all */
-export function dirFor(mode: CgroupMode, dirs: Record<string, string>, controller: string): string | undefined {
+function dirFor(mode: CgroupMode, dirs: Record<string, string>, controller: string): string | undefined {
   return mode === "v2" || controller === "" ? dirs[""] : dirs[controller];
 }
 

@@ -78,17 +78,14 @@ export function isPaused(rec: CgroupRecord | undefined, cfs: CgroupFs): boolean 
  * Signal every process in the cgroup. Frozen first where a freezer exists,
  * so none can fork a child that escapes the list, and thawed after, even if
  * it was paused, so the signals are delivered (runc's signalAllProcesses).
- * Returns how many processes were signalled.
  */
-export async function signalAll(host: Host, rec: CgroupRecord, signal: number): Promise<number> {
+export async function signalAll(host: Host, rec: CgroupRecord, signal: number): Promise<void> {
   const freezer = hasFreezer(rec);
-  let sent = 0;
   try {
     if (freezer) await setFrozen(rec, true, host.cgroups);
     for (const pid of containerPids(rec, host.cgroups)) {
       try {
         host.kill(pid, signal);
-        sent++;
       } catch (err) {
         if (errnoCode(err) !== "ESRCH") throw err;
       }
@@ -96,5 +93,4 @@ export async function signalAll(host: Host, rec: CgroupRecord, signal: number): 
   } finally {
     if (freezer) await setFrozen(rec, false, host.cgroups);
   }
-  return sent;
 }
