@@ -30,6 +30,7 @@
 #include <fcntl.h>
 #include <grp.h>
 #include <linux/close_range.h>
+#include <linux/keyctl.h>
 #include <sched.h>
 #include <signal.h>
 #include <stdio.h>
@@ -135,12 +136,9 @@ static int close_fds(struct ctx *c, int conn) {
   return syscall(SYS_close_range, first, ~0u, 0) < 0 ? -1 : hi;
 }
 
-/* block until `runts start` connects, then become the container's process */
-static _Noreturn void wait_and_exec(struct ctx *c, char *path) {
-  int conn;
-  while ((conn = accept4(c->listener, NULL, NULL, SOCK_CLOEXEC)) < 0)
-    if (errno != EINTR) _exit(1);
-  close(c->listener);
+/* the last steps, with conn (close-on-exec) to report on: EOF on it tells
+ * runts that execve succeeded */
+static _Noreturn void exec_process(struct ctx *c, int conn, char *path) {
   int fd = close_fds(c, conn);
   if (fd < 0) { report_error(conn, STEP_CLOSE_FDS, errno, 0, NULL); _exit(1); }
   lock_down(c, fd);
@@ -148,6 +146,34 @@ static _Noreturn void wait_and_exec(struct ctx *c, char *path) {
   int err = errno;
   report_error(fd, STEP_EXEC, err, 0, path);
   _exit(err == ENOENT ? 127 : 126);
+}
+
+/* block until `runts start` connects, then become the container's process */
+static _Noreturn void wait_and_exec(struct ctx *c, char *path) {
+  int conn;
+  while ((conn = accept4(c->listener, NULL, NULL, SOCK_CLOEXEC)) < 0)
+    if (errno != EINTR) _exit(1);
+  close(c->listener);
+  exec_process(c, conn, path);
+}
+
+/* a session keyring of the container's own, so that keys of the host's
+ * session are not reachable; named after the container, so exec joins the
+ * same one. Its search right is opened to the user (or, in a user
+ * namespace, to others), as runc does, so the process can still use it
+ * after it changes ids. ENOSYS: a kernel without keys has nothing to hide. */
+static void join_keyring(struct ctx *c) {
+  long id = syscall(SYS_keyctl, KEYCTL_JOIN_SESSION_KEYRING, c->plan.keyring);
+  if (id < 0 && errno == ENOSYS) return;
+  if (id < 0) fail(c, STEP_KEYRING, errno, 0, c->plan.keyring);
+  char desc[512];
+  unsigned perm = 0;
+  /* "type;uid;gid;perm;description" */
+  if (syscall(SYS_keyctl, KEYCTL_DESCRIBE, id, desc, sizeof desc) < 0 ||
+      sscanf(desc, "%*[^;];%*[^;];%*[^;];%x", &perm) != 1)
+    fail(c, STEP_KEYRING, errno ? errno : EINVAL, 1, c->plan.keyring);
+  perm |= (c->plan.clone_flags & CLONE_NEWUSER) ? 0x8 : 0x80000;
+  if (syscall(SYS_keyctl, KEYCTL_SETPERM, id, perm) < 0) fail(c, STEP_KEYRING, errno, 1, c->plan.keyring);
 }
 
 /* the state runts sends to the seccomp listener names our host pid, which
@@ -172,6 +198,7 @@ int child_main(struct ctx *c) {
   struct plan *p = &c->plan;
   close(c->ctl);
   c->ctl = -1;
+  if (c->relay_sock >= 0) close(c->relay_sock);
   /* until READY, a dead P means a dead create: do not linger */
   prctl(PR_SET_PDEATHSIG, SIGKILL);
   /* the cgroup first, so that all we do is charged to the container; the
@@ -185,10 +212,14 @@ int child_main(struct ctx *c) {
     fail(c, STEP_CGROUP_NS, errno, 0, NULL);
   if (p->seccomp_listener) seccomp_state_handshake(c);
   if (!(p->flags & FLAG_NO_SETSID) && setsid() < 0) fail(c, STEP_SETSID, errno, 0, NULL);
-  write_sysctls(c);
+  if (p->keyring) join_keyring(c);
+  int exec = (p->flags & FLAG_EXEC) != 0;
+  if (!exec) write_sysctls(c);
   set_lsm_labels(c);
-  setup_rootfs(c);
-  set_names(c);
+  /* exec: setns(CLONE_NEWNS) in P already made the container's root ours */
+  if (!exec) setup_rootfs(c);
+  if (p->flags & FLAG_TERMINAL) setup_console(c);
+  if (!exec) set_names(c);
   set_process_attrs(c);
   set_rlimits(c);
   set_creds(c);
@@ -196,6 +227,7 @@ int child_main(struct ctx *c) {
   char *path = lookup(c);
   prctl(PR_SET_PDEATHSIG, 0);
   if (frame_send(c->sync, MSG_READY, NULL, 0) < 0) _exit(1);
+  if (exec) exec_process(c, c->sync, path);
   close(c->sync);
   close(c->state_dirfd);
   wait_and_exec(c, path);

@@ -81,6 +81,26 @@ static int connect_listener(struct ctx *c) {
   return connect(c->notify_sock, (struct sockaddr *)&sa, sizeof sa);
 }
 
+/* process.terminal: a --console-socket is a host path, so P connects as the
+ * host's root before any namespace is joined; without one (a foreground
+ * run or exec) the master comes back to us over a socketpair */
+static int open_console_channel(struct ctx *c) {
+  if (!(c->plan.flags & FLAG_TERMINAL)) return 0;
+  if (!c->plan.console_socket) {
+    int sv[2];
+    if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) < 0) return -1;
+    c->console_sock = sv[0];
+    c->relay_sock = sv[1];
+    return 0;
+  }
+  struct sockaddr_un sa = { .sun_family = AF_UNIX };
+  if (strlen(c->plan.console_socket) >= sizeof sa.sun_path) return errno = ENAMETOOLONG, -1;
+  strcpy(sa.sun_path, c->plan.console_socket);
+  c->console_sock = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  if (c->console_sock < 0) return -1;
+  return connect(c->console_sock, (struct sockaddr *)&sa, sizeof sa);
+}
+
 /* CLONE_NEWCGROUP waits: C unshares it once runts has moved it into the
  * container's cgroup (child.c), or the namespace's root would be ours */
 static pid_t clone_child(struct ctx *c) {
@@ -94,6 +114,7 @@ static pid_t clone_child(struct ctx *c) {
 
 /* abort: nothing of the container may outlive a create that did not finish */
 static void remove_state_dir(struct ctx *c) {
+  if (c->state_dirfd < 0) return; /* exec has none */
   /* state_dirfd is O_PATH, which cannot be listed: a readable fd of the same dir */
   int fd = openat(c->state_dirfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
   DIR *d = fd < 0 ? NULL : fdopendir(fd);
@@ -131,6 +152,7 @@ static int supervise(struct ctx *c, pid_t child) {
    * the terminal must not take us away before we report the status */
   signal(SIGINT, SIG_IGN); signal(SIGTERM, SIG_IGN);
   signal(SIGHUP, SIG_IGN); signal(SIGQUIT, SIG_IGN);
+  if (c->relay_sock >= 0) return relay_console(c, child);
   int status;
   while (waitpid(child, &status, 0) < 0)
     if (errno != EINTR) return 255;
@@ -144,7 +166,7 @@ static _Noreturn void die(struct ctx *c, uint32_t step, const char *detail) {
 }
 
 int main(int argc, char **argv, char **envp) {
-  struct ctx c = { .state_dirfd = -1, .listener = -1, .notify_sock = -1 };
+  struct ctx c = { .state_dirfd = -1, .listener = -1, .notify_sock = -1, .console_sock = -1, .relay_sock = -1 };
   reset_signals();
   if (argc < 2) return 2;
   c.preserve = atoi(argv[1]);
@@ -153,8 +175,11 @@ int main(int argc, char **argv, char **envp) {
   if (ensure_sealed_copy(argv, envp) < 0) die(&c, STEP_DECODE, "sealed copy of runts-init");
   if (read_plan(&c) < 0) { errno = EINVAL; die(&c, STEP_DECODE, "plan"); }
   const char *bad = c.plan.state_dir;
-  c.state_dirfd = open(bad, O_PATH | O_DIRECTORY | O_CLOEXEC);
-  if (c.state_dirfd < 0 || bind_exec_socket(&c) < 0) die(&c, STEP_EXEC_SOCKET, bad);
+  if (!(c.plan.flags & FLAG_EXEC)) {
+    c.state_dirfd = open(bad, O_PATH | O_DIRECTORY | O_CLOEXEC);
+    if (c.state_dirfd < 0 || bind_exec_socket(&c) < 0) die(&c, STEP_EXEC_SOCKET, bad);
+  }
+  if (open_console_channel(&c) < 0) die(&c, STEP_CONSOLE_SOCKET, c.plan.console_socket);
   if (c.plan.seccomp_listener && connect_listener(&c) < 0) die(&c, STEP_SECCOMP_NOTIFY, c.plan.seccomp_listener);
   if (join_namespaces(&c, &bad) < 0) die(&c, STEP_JOIN_NS, bad);
   /* clone() cannot say CLONE_NEWTIME; unshare makes our children join one,
@@ -166,8 +191,9 @@ int main(int argc, char **argv, char **envp) {
   if (child < 0) die(&c, STEP_CLONE, "clone3");
   if (child == 0) _exit(child_main(&c));
   close(c.sync);
-  close(c.listener);
+  if (c.listener >= 0) close(c.listener);
   if (c.notify_sock >= 0) close(c.notify_sock);
+  if (c.console_sock >= 0) close(c.console_sock);
   uint32_t pid = (uint32_t)child;
   if (frame_send(c.ctl, MSG_PID, &pid, 4) < 0) { errno = EPIPE; }
   return supervise(&c, child);

@@ -142,6 +142,9 @@ static int decode_security(struct plan *p, uint16_t tag, struct cursor *c) {
   case TAG_CPU_AFFINITY: p->affinity = take_bytes(c, &p->affinity_len); return 0;
   case TAG_TIME_OFFSETS: return (p->time_offsets = take_str(c)) ? 0 : -1;
   case TAG_CGROUP_DIR: return push_str(&p->cgroup_dirs, &p->ncgroup_dirs, c);
+  case TAG_CONSOLE_SOCKET: return (p->console_socket = take_str(c)) ? 0 : -1;
+  case TAG_CONSOLE_SIZE: p->has_console_size = 1; p->console_rows = u64_of(c); p->console_cols = u64_of(c); return 0;
+  case TAG_KEYRING: return (p->keyring = take_str(c)) ? 0 : -1;
   default: return 1;
   }
 }
@@ -182,7 +185,9 @@ int plan_decode(struct plan *p, char *buf, size_t len) {
     if (decode_record(p, tag, &rec) < 0) return -1;
     c.p += n; c.left -= n;
   }
-  if (!p->rootfs || !p->state_dir || !p->cwd || p->nargs == 0) return -1;
+  /* exec works in the container's root and has no state dir of its own */
+  int exec = (p->flags & FLAG_EXEC) != 0;
+  if ((!exec && (!p->rootfs || !p->state_dir)) || !p->cwd || p->nargs == 0) return -1;
   if (!p->envp && !(p->envp = calloc(1, sizeof(char *)))) return -1;
   return 0;
 }

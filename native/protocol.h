@@ -46,6 +46,22 @@
  *   EOF on ctl before COMMIT = abort: P kills C, removes the state dir and
  *   the cgroup directories runts made (TAG_CGROUP_DIR), exits 1.
  *
+ * exec (FLAG_EXEC): the same processes and frames without a state dir:
+ *   P joins every namespace of the container by /proc/PID/ns path (pid
+ *   included: clone3 after setns(CLONE_NEWPID) puts C in it), C does
+ *   CGROUP_REQ, its process setup and READY, then closes fds, locks down
+ *   and execs at once: EOF on sync means execve succeeded, ERROR that it did
+ *   not. runts writes --pid-file, then COMMIT; P exits 0 (--detach) or waits
+ *   for C and exits with its status (FLAG_WAIT).
+ *
+ * terminal (FLAG_TERMINAL): C opens /dev/ptmx inside the container after
+ *   pivot_root (or, for exec, after joining the mount namespace), makes the
+ *   peer its stdio and controlling terminal and sends the master, with the
+ *   pty's name as data, in one SCM_RIGHTS message: to --console-socket
+ *   (TAG_CONSOLE_SOCKET, connected by P as the host's root before any
+ *   namespace is joined), or to P over a socketpair, which P relays to its
+ *   own stdio after COMMIT (foreground run/exec, FLAG_WAIT).
+ *
  * start: `runts start` connects to <state>/exec.sock; C accepts, closes every
  * fd but 0..2+N and the connection (which is close-on-exec), sets
  * no_new_privs, loads the seccomp filter and execs. EOF on the connection
@@ -54,7 +70,7 @@
 #ifndef RUNTS_PROTOCOL_H
 #define RUNTS_PROTOCOL_H
 
-#define RUNTS_ABI 3
+#define RUNTS_ABI 4
 #define RUNTS_MAGIC 0x53544e52u /* "RNTS" little-endian */
 
 /* frame types */
@@ -118,6 +134,11 @@ enum plan_tag {
   TAG_TIME_OFFSETS = 35, /* str, as /proc/self/timens_offsets takes it */
   TAG_CGROUP_DIR = 36,   /* str: a cgroup directory runts made; P removes it
                             on abort; repeated, deepest last */
+  TAG_CONSOLE_SOCKET = 37, /* str: host path of --console-socket; P connects
+                            before joining namespaces, C sends the pty master */
+  TAG_CONSOLE_SIZE = 38, /* u64 rows, u64 columns: process.consoleSize */
+  TAG_KEYRING = 39,      /* str: the session keyring C joins (absent with
+                            --no-new-keyring) */
 };
 
 enum mount_kind {
@@ -131,6 +152,10 @@ enum plan_flag {
   FLAG_WAIT = 1,     /* P waits for C after COMMIT (run in the foreground) */
   FLAG_NO_SETSID = 2,
   FLAG_CGROUP = 4,   /* C asks runts to join it to its cgroup (CGROUP_REQ) */
+  FLAG_EXEC = 8,     /* runts exec: no state dir, no rootfs; C execs at once */
+  FLAG_TERMINAL = 16,/* C opens a pty in the container; its master goes to
+                        the console socket, or (no socket, FLAG_WAIT) to P,
+                        which relays it to its own stdio */
 };
 
 /* Steps named in ERROR frames; wire.ts has the same list with words. */
@@ -183,6 +208,10 @@ enum step {
   STEP_TIME_OFFSETS = 46,
   STEP_CWD_ESCAPE = 47,
   STEP_CGROUP_NS = 48,
+  STEP_CONSOLE_SOCKET = 49,
+  STEP_CONSOLE = 50,
+  STEP_CONSOLE_SEND = 51,
+  STEP_KEYRING = 52,
 };
 
 #endif

@@ -4,6 +4,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/types.h>
 #include "protocol.h"
 
 struct mount_op {
@@ -59,6 +60,10 @@ struct plan {
   const char *affinity; size_t affinity_len;
   /* issue 4: the cgroup directories runts made, removed by P on abort */
   char **cgroup_dirs; size_t ncgroup_dirs;
+  /* issue 5: terminal and keyring */
+  const char *console_socket, *keyring;
+  int has_console_size;
+  uint64_t console_rows, console_cols;
 };
 
 /* the fds and plan one init works with */
@@ -76,6 +81,9 @@ struct ctx {
    * sends with the notify fd (MSG_SECCOMP_STATE) */
   int notify_sock;
   char *notify_state; uint32_t notify_state_len;
+  /* FLAG_TERMINAL: where C sends the pty master (the console socket, or
+   * its end of P's socketpair), and P's end of that pair (-1 otherwise) */
+  int console_sock, relay_sock;
 };
 
 /* plan.c */
@@ -116,6 +124,10 @@ int open_parent(int rootfd, const char *path, const char **base);
 int open_target(int rootfd, const char *dest, int want_dir);
 void fd_path(char *buf, size_t size, int fd);
 unsigned long locked_flags(const char *path);
+
+/* console.c: the container's terminal (C) and P's relay of it */
+void setup_console(struct ctx *c);
+int relay_console(struct ctx *c, pid_t child);
 
 /* fail: report a step's failure on the sync socket and exit the child */
 _Noreturn void fail(struct ctx *c, uint32_t step, int err, uint32_t index, const char *detail);

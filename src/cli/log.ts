@@ -52,7 +52,7 @@ export function reportError(err: unknown, log: Logger, debug: boolean, stderr?: 
   log.error(expected ? err.message : `runts: internal error: ${messageOf(err)}`);
   // A stack only helps for bugs, and only when asked for.
   if (debug && !expected && err instanceof Error && err.stack) (stderr ?? ((t) => writeAll(2, t)))(`${err.stack}\n`);
-  return 1;
+  return expected ? err.exitCode : 1;
 }
 
 /** One log record, newline included: logrus text, or JSON with logrus' sorted keys. */

@@ -7,7 +7,7 @@
  */
 import type { InitPlan, MountOp } from "../plan/plan.js";
 
-export const ABI = 3;
+export const ABI = 4;
 export const MAGIC = 0x53544e52; // "RNTS"
 
 export const Msg = {
@@ -61,11 +61,14 @@ export const Tag = {
   CPU_AFFINITY: 34,
   TIME_OFFSETS: 35,
   CGROUP_DIR: 36,
+  CONSOLE_SOCKET: 37,
+  CONSOLE_SIZE: 38,
+  KEYRING: 39,
 } as const;
 
 export const MountKind = { fs: 1, bind: 2, symlink: 3, remount: 4 } as const;
 
-export const PlanFlag = { WAIT: 1, NO_SETSID: 2, CGROUP: 4 } as const;
+export const PlanFlag = { WAIT: 1, NO_SETSID: 2, CGROUP: 4, EXEC: 8, TERMINAL: 16 } as const;
 
 /** protocol.h `enum step`, with the words messages.ts builds sentences from */
 export const Step: Record<number, string> = {
@@ -117,6 +120,10 @@ export const Step: Record<number, string> = {
   46: "write the time namespace offsets",
   47: "check the cwd is inside the container",
   48: "create the cgroup namespace",
+  49: "connect to the console socket",
+  50: "open the container's terminal",
+  51: "send the terminal's master to",
+  52: "join the session keyring",
 };
 
 export const StepId = {
@@ -152,8 +159,9 @@ export function encodePlan(plan: InitPlan): Buffer {
     head.writeUInt32LE(payload.length, 4);
     parts.push(head, payload);
   };
-  rec(Tag.ROOTFS, str(plan.rootfs));
-  rec(Tag.STATE_DIR, str(plan.stateDir));
+  // exec has neither: it works in the container's root (protocol.h FLAG_EXEC)
+  if (plan.rootfs) rec(Tag.ROOTFS, str(plan.rootfs));
+  if (plan.stateDir) rec(Tag.STATE_DIR, str(plan.stateDir));
   rec(Tag.CLONE_FLAGS, u64(plan.cloneFlags));
   for (const j of plan.joins) rec(Tag.JOIN_NS, Buffer.concat([u64(j.flag), str(j.path)]));
   for (const m of plan.mounts) rec(Tag.MOUNT, mountRecord(m));
@@ -203,6 +211,9 @@ function encodeSecurity(plan: InitPlan, rec: Rec): void {
   if (plan.cpuAffinity) rec(Tag.CPU_AFFINITY, plan.cpuAffinity);
   if (plan.timeOffsets !== undefined) rec(Tag.TIME_OFFSETS, str(plan.timeOffsets));
   for (const dir of plan.cgroup?.owned ?? []) rec(Tag.CGROUP_DIR, str(dir));
+  if (plan.consoleSocket !== undefined) rec(Tag.CONSOLE_SOCKET, str(plan.consoleSocket));
+  if (plan.consoleSize) rec(Tag.CONSOLE_SIZE, Buffer.concat([u64(plan.consoleSize.height), u64(plan.consoleSize.width)]));
+  if (plan.keyring !== undefined) rec(Tag.KEYRING, str(plan.keyring));
 }
 
 function mountRecord(m: MountOp): Buffer {

@@ -4,7 +4,7 @@
  * src/native/wire.ts encodes for native/ (C) to carry out after clone().
  */
 import path from "node:path";
-import type { Spec } from "../spec/types.js";
+import type { ConsoleSize, Spec } from "../spec/types.js";
 import { planDevices, type DeviceOp } from "./devices.js";
 import { planCgroup, type CgroupFacts, type CgroupPlan } from "./cgroups.js";
 import { planMounts } from "./mounts.js";
@@ -74,6 +74,11 @@ export interface InitPlan {
   timeOffsets?: string;
   /** undefined on a host without cgroups; create fills in `owned` once the directories exist */
   cgroup?: CgroupPlan & { owned?: string[] };
+  /** process.terminal: the host path the pty master goes to; none = to runts-init, which relays it (FLAG_WAIT) */
+  consoleSocket?: string;
+  consoleSize?: ConsoleSize;
+  /** the session keyring the process joins; undefined with --no-new-keyring */
+  keyring?: string;
 }
 
 export interface HostFacts { cgroups?: CgroupFacts; security: SecurityFacts }
@@ -89,14 +94,22 @@ export interface PlanInput {
   noPivot: boolean;
   /** run in the foreground: P waits for the container (FLAG_WAIT) */
   foreground: boolean;
+  /** --console-socket, for process.terminal */
+  consoleSocket?: string;
+  /** --no-new-keyring: stay in the caller's session keyring */
+  noNewKeyring?: boolean;
   host: HostFacts;
 }
 
 /** runc's umask when the config gives none */
 const DEFAULT_UMASK = 0o022;
-const FLAG_WAIT = 1;
+export const FLAG_WAIT = 1;
 /** C waits for runts to put it into its cgroup before anything else */
-const FLAG_CGROUP = 4;
+export const FLAG_CGROUP = 4;
+/** runts exec: C joins, sets up the process and execs at once */
+export const FLAG_EXEC = 8;
+/** C opens a pty in the container (protocol.h "terminal") */
+export const FLAG_TERMINAL = 16;
 
 export function planInit(input: PlanInput): InitPlan {
   const { spec } = input;
@@ -123,7 +136,7 @@ export function planInit(input: PlanInput): InitPlan {
     umask: user.umask ?? DEFAULT_UMASK,
     args: proc.args ?? [],
     env: proc.env ?? [],
-    flags: (input.foreground ? FLAG_WAIT : 0) | (cgroup ? FLAG_CGROUP : 0),
+    flags: (input.foreground ? FLAG_WAIT : 0) | (cgroup ? FLAG_CGROUP : 0) | (proc.terminal ? FLAG_TERMINAL : 0),
     uidMappings: spec.linux?.uidMappings ?? [],
     gidMappings: spec.linux?.gidMappings ?? [],
     devices: planDevices(spec),
@@ -142,7 +155,21 @@ export function planInit(input: PlanInput): InitPlan {
     cpuAffinity: planCpuAffinity(spec),
     timeOffsets: planTimeOffsets(spec, ns.cloneFlags),
     ...(cgroup ? { cgroup } : {}),
+    ...terminal(spec, input.consoleSocket),
+    keyring: keyringName(input.id, input.noNewKeyring),
   };
+}
+
+/** the terminal's fields, only when the process asks for one */
+export function terminal(spec: Spec, consoleSocket: string | undefined): Pick<InitPlan, "consoleSocket" | "consoleSize"> {
+  if (!spec.process?.terminal) return {};
+  const size = spec.process.consoleSize;
+  return { ...(consoleSocket ? { consoleSocket } : {}), ...(size ? { consoleSize: size } : {}) };
+}
+
+/** runc's name, so that exec joins the keyring its container made */
+export function keyringName(id: string, noNewKeyring: boolean | undefined): string | undefined {
+  return noNewKeyring ? undefined : `_ses.${id}`;
 }
 
 /** filesystems that take an SELinux context= option (runc labels the same) */

@@ -12,6 +12,18 @@ export const CLONE_FLAGS: Record<string, number> = {
   time: 0x00000080,
 };
 
+/** linux.namespaces[].type → its file in /proc/PID/ns/ */
+export const NS_FILES: Record<string, string> = {
+  mount: "mnt",
+  cgroup: "cgroup",
+  uts: "uts",
+  ipc: "ipc",
+  user: "user",
+  pid: "pid",
+  network: "net",
+  time: "time",
+};
+
 /** MS_* (include/uapi/linux/mount.h) */
 export const MS = {
   RDONLY: 1, NOSUID: 2, NODEV: 4, NOEXEC: 8, SYNCHRONOUS: 16, REMOUNT: 32,

@@ -21,6 +21,7 @@ import type { Spec } from "../spec/types.js";
 import { loadSpec } from "./bundle.js";
 import { clearPendingCgroup, notePendingCgroup, setUpCgroup, tearDownCgroup } from "./cgroup.js";
 import { RuntimeError, describe } from "./errors.js";
+import { checkTerminal } from "./terminal.js";
 import { launch, type Launched } from "./launch.js";
 
 export interface CreateOptions {
@@ -34,6 +35,8 @@ export interface CreateOptions {
   foreground?: boolean;
   /** --systemd-cgroup: cgroupsPath is slice:prefix:name */
   systemdCgroup?: boolean;
+  /** --no-new-keyring: the container stays in the caller's session keyring */
+  noNewKeyring?: boolean;
 }
 
 export interface Created { record: ContainerRecord; launched: Launched }
@@ -41,11 +44,12 @@ export interface Created { record: ContainerRecord; launched: Launched }
 export async function create(host: Host, opts: CreateOptions): Promise<Created> {
   const bundle = path.resolve(opts.bundle);
   const spec = loadSpec(bundle);
-  checkTerminal(spec, opts);
+  checkTerminal(spec.process?.terminal === true, opts.foreground !== true, opts.consoleSocket);
   const extraFds = inheritedFds(opts.preserveFds);
   const plan = planInit({
     spec, id: opts.id, bundle, stateDir: host.store.dir(opts.id), noPivot: opts.noPivot,
     foreground: opts.foreground === true, systemdCgroup: opts.systemdCgroup, host: hostFacts(),
+    consoleSocket: opts.consoleSocket, noNewKeyring: opts.noNewKeyring,
   });
   addListenFds(plan, extraFds.listen);
   // libseccomp refuses what the schema cannot know (an architecture, a rule): before the host changes
@@ -65,7 +69,7 @@ export async function create(host: Host, opts: CreateOptions): Promise<Created> 
     const leaves = plan.cgroup?.leaves ?? [];
     const join = (pid: number) => joinCgroup(leaves, pid, host.cgroups);
     launched = await launch(plan, { preserveFds: extraFds.total, seccompState, joinCgroup: join });
-    const record = recordOf(host, opts.id, bundle, plan, spec, launched.pid, dir, cgroup);
+    const record = { ...recordOf(host, opts.id, bundle, plan, spec, launched.pid, dir, cgroup), ...(opts.noNewKeyring ? { noNewKeyring: true } : {}) };
     host.store.write(record);
     clearPendingCgroup(dir);
     if (opts.pidFile) writePidFile(opts.pidFile, launched.pid);
@@ -81,15 +85,8 @@ export async function create(host: Host, opts: CreateOptions): Promise<Created> 
   }
 }
 
-/** terminals arrive with console sockets (issue 5); until then refuse clearly, with runc's words */
-function checkTerminal(spec: Spec, opts: CreateOptions): void {
-  if (opts.consoleSocket) throw new RuntimeError("`--console-socket`: terminals are not supported yet");
-  if (spec.process?.terminal)
-    throw new RuntimeError("cannot allocate tty if runts will detach without setting console socket (config.json /process/terminal)");
-}
-
 /** LISTEN_FDS (socket activation) come first, then --preserve-fds, as runc */
-function inheritedFds(preserve: number): { listen: number; total: number } {
+export function inheritedFds(preserve: number): { listen: number; total: number } {
   const listen = Number.parseInt(process.env.LISTEN_FDS ?? "", 10) || 0;
   const total = listen + preserve;
   for (let fd = 3; fd < 3 + total; fd++)
@@ -122,6 +119,7 @@ function recordOf(host: Host, id: string, bundle: string, plan: InitPlan, spec: 
     created: host.now().toISOString(), owner: "", annotations: spec.annotations ?? {},
     execSocket: path.join(dir, "exec.sock"),
     ...(cgroup ? { cgroup } : {}),
+    spec, // exec joins what it made and starts processes as it says
   };
 }
 

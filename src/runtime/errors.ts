@@ -7,10 +7,13 @@ export type ErrorKind = "not-exist" | "not-running" | "exists" | "invalid-id" | 
 
 export class RuntimeError extends Error {
   readonly kind?: ErrorKind;
-  constructor(message: string, options?: { cause?: unknown; kind?: ErrorKind }) {
+  /** the exit status when this error ends runts: 1, or 255 for exec (runc's) */
+  readonly exitCode: number;
+  constructor(message: string, options?: { cause?: unknown; kind?: ErrorKind; exitCode?: number }) {
     super(message, options);
     this.name = "RuntimeError";
     this.kind = options?.kind;
+    this.exitCode = options?.exitCode ?? 1;
   }
 }
 

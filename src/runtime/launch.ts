@@ -4,6 +4,8 @@
  *   PLAN → PID → [CGROUP_REQ → CGROUP_ACK] → [IDMAP_REQ → IDMAP_ACK]
  *   → [SECCOMP_STATE_REQ → SECCOMP_STATE]
  *   → READY | ERROR → COMMIT.
+ * For exec (FLAG_EXEC) the init execs right after READY: launch resolves
+ * once the sync socket closes without an ERROR, i.e. execve succeeded.
  * PID arrives on one socket and the child's requests on the other, so a
  * request may be read before the pid it needs: it waits for PID.
  * Node spawns the init as a new program (fork + exec in libuv), so no
@@ -17,7 +19,7 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { describeFailure } from "../native/messages.js";
 import { decodeFailure, encodePlan, frame, FrameReader, Msg, type Frame } from "../native/wire.js";
-import { needsIdMaps, type IdMap, type InitPlan } from "../plan/plan.js";
+import { FLAG_EXEC, needsIdMaps, type IdMap, type InitPlan } from "../plan/plan.js";
 import { RuntimeError, describe } from "./errors.js";
 
 export interface Launched {
@@ -29,6 +31,8 @@ export interface Launched {
   abort(): Promise<void>;
   /** runts-init's exit status: 0 after COMMIT, or the container's with FLAG_WAIT */
   exited: Promise<number>;
+  /** runts-init's own pid: with a terminal relayed, SIGWINCH goes to it */
+  initPid: number;
 }
 
 export interface LaunchOptions {
@@ -73,8 +77,14 @@ class Session {
   /** the child's requests read before PID */
   private waiting: Frame[] = [];
   private ready?: () => void;
+  private fail?: () => void;
+  /** exec: READY seen, and the sync socket closed (by execve, or by a failure) */
+  private readySeen = false;
+  private syncClosed = false;
+  private readonly exec: boolean;
 
-  constructor(private plan: InitPlan, private opts: LaunchOptions, child: ChildProcess, private ctl: Socket, private sync: Socket) {
+  constructor(private plan: InitPlan, private opts: LaunchOptions, private child: ChildProcess, private ctl: Socket, private sync: Socket) {
+    this.exec = (plan.flags & FLAG_EXEC) !== 0;
     this.exited = new Promise((resolve) => {
       child.on("exit", (code, signal) => resolve(code ?? 128 + signalNumber(signal)));
       child.on("error", (err) => {
@@ -90,11 +100,13 @@ class Session {
       this.read(this.ctl, (f) => this.onCtl(f), () => undefined);
       // the child gone before READY: close ctl so runts-init cleans up and exits
       const lost = () => {
+        if (this.exec) { this.syncClosed = true; return this.settleExec(); }
         if (this.waiting.some((w) => w.type === Msg.READY)) return; // READY came before PID: PID settles it
         this.ctl.destroy();
         this.exited.then(fail);
       };
       this.ready = () => resolve(this.launched());
+      this.fail = () => { this.ctl.destroy(); this.exited.then(fail); };
       this.read(this.sync, (f) => this.onSync(f), lost);
       this.exited.then(() => { if (this.pid === undefined) fail(); });
       this.ctl.write(frame(Msg.PLAN, encodePlan(this.plan)));
@@ -112,6 +124,7 @@ class Session {
     if (f.type === Msg.PID) {
       this.pid = f.payload.readUInt32LE(0);
       this.waiting.splice(0).forEach((w) => this.onSync(w));
+      if (this.exec) this.settleExec();
     }
     if (f.type === Msg.ERROR) this.failure ??= describeFailure(decodeFailure(f.payload), this.plan);
   }
@@ -122,11 +135,19 @@ class Session {
     else if (f.type === Msg.CGROUP_REQ) this.joinCgroup();
     else if (f.type === Msg.IDMAP_REQ) this.writeIdMaps();
     else if (f.type === Msg.SECCOMP_STATE_REQ) this.sync.write(frame(Msg.SECCOMP_STATE, this.opts.seccompState?.(this.pid) ?? Buffer.alloc(0)));
+    else if (f.type === Msg.READY && this.exec) this.readySeen = true;
     else if (f.type === Msg.READY) {
       this.sync.removeAllListeners("close");
       this.sync.destroy();
       this.ready?.();
     }
+  }
+
+  /** exec: once the pid is known and sync closed, execve succeeded unless an ERROR came */
+  private settleExec(): void {
+    if (!this.syncClosed || this.pid === undefined) return;
+    if (this.readySeen && this.failure === undefined) this.ready?.();
+    else this.fail?.();
   }
 
   private joinCgroup(): void {
@@ -159,6 +180,7 @@ class Session {
       commit: () => { this.ctl.end(frame(Msg.COMMIT)); },
       abort: async () => { this.ctl.destroy(); await this.exited; },
       exited: this.exited,
+      initPid: this.child.pid ?? 0,
     };
   }
 }

@@ -7,7 +7,9 @@ import type { Host } from "../host/host.js";
 import type { ContainerRecord } from "../host/state.js";
 import { create, type CreateOptions } from "./create.js";
 import { destroy } from "./delete.js";
+import type { Launched } from "./launch.js";
 import { start } from "./start.js";
+import { constants } from "node:os";
 
 export interface RunOptions extends Omit<CreateOptions, "foreground"> { detach: boolean }
 
@@ -23,11 +25,24 @@ export async function run(host: Host, opts: RunOptions): Promise<number> {
     throw err;
   }
   if (opts.detach) return 0;
-  const forward = (sig: NodeJS.Signals) => { try { host.kill(record.pid, sig as unknown as number); } catch { /* gone */ } };
+  const code = await forwardSignals(host, launched, record.spec?.process?.terminal === true);
+  await destroy(host, opts.id, record);
+  return code;
+}
+
+/**
+ * In the foreground: pass our signals on to the process until it exits, and
+ * return its status. With a relayed terminal the window size is runts-init's
+ * business (it copies the host terminal's size to the pty), so SIGWINCH goes there.
+ */
+export async function forwardSignals(host: Host, launched: Launched, terminal: boolean): Promise<number> {
+  const forward = (sig: NodeJS.Signals) => {
+    const target = sig === "SIGWINCH" && terminal ? launched.initPid : launched.pid;
+    try { host.kill(target, constants.signals[sig]); } catch { /* gone */ }
+  };
   for (const sig of FORWARDED) process.on(sig, forward);
   const code = await launched.exited;
   for (const sig of FORWARDED) process.off(sig, forward);
-  await destroy(host, opts.id, record);
   return code;
 }
 

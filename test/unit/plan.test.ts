@@ -4,7 +4,7 @@ import assert from "node:assert/strict";
 import { cgroupFacts } from "../../src/host/cgroups.js";
 import { planCgroup, type CgroupFacts } from "../../src/plan/cgroups.js";
 import { mountOp, PlanError, planMounts } from "../../src/plan/mounts.js";
-import { planInit, type MountOp, type PlanInput } from "../../src/plan/plan.js";
+import { FLAG_TERMINAL, FLAG_WAIT, planInit, type MountOp, type PlanInput } from "../../src/plan/plan.js";
 import { CLONE_FLAGS, MS } from "../../src/plan/tables.js";
 import { parseConfig } from "../../src/spec/validate.js";
 import type { Spec } from "../../src/spec/types.js";
@@ -28,8 +28,10 @@ test("runc spec's defaults: new namespaces, rootfs under the bundle, root user, 
   assert.deepEqual(plan.args, ["sh"]);
   assert.deepEqual(plan.env, ["PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin", "TERM=xterm"]);
   assert.equal(plan.cwd, "/");
-  assert.equal(plan.flags, 0);
-  assert.equal(planInit(input(runcSpec(), { foreground: true })).flags, 1, "run in the foreground: FLAG_WAIT");
+  assert.equal(plan.flags, FLAG_TERMINAL, "runc spec asks for a terminal");
+  assert.equal(planInit(input(runcSpec(), { foreground: true })).flags, FLAG_WAIT | FLAG_TERMINAL, "run in the foreground: FLAG_WAIT");
+  assert.equal(plan.keyring, "_ses.c1", "a session keyring named as runc names it");
+  assert.equal(planInit(input(runcSpec(), { noNewKeyring: true })).keyring, undefined, "--no-new-keyring");
 });
 
 test("a namespace with a path is joined, not created", () => {

@@ -73,7 +73,8 @@ test("a plan encodes as magic, ABI, then tagged records; strings NUL-terminated,
   const first = mounts[0].payload;
   assert.equal(first.readUInt32LE(0), MountKind.fs);
   assert.deepEqual(first.subarray(24).toString().split("\0"), ["proc", "/proc", "proc", "", ""]);
-  assert.equal(Number(recs.find((r) => r.tag === Tag.FLAGS)!.payload.readBigUInt64LE(0)), PlanFlag.WAIT);
+  assert.equal(Number(recs.find((r) => r.tag === Tag.FLAGS)!.payload.readBigUInt64LE(0)), PlanFlag.WAIT | PlanFlag.TERMINAL);
+  assert.deepEqual(strs(Tag.KEYRING), ["_ses.x\0"]);
 });
 
 test("a NUL byte in any string is refused before anything is sent", () => {

@@ -29,6 +29,7 @@ export const create: CommandSpec = {
       pidFile: stringFlag(flags, "pid-file"),
       consoleSocket: stringFlag(flags, "console-socket"),
       noPivot: boolFlag(flags, "no-pivot"),
+      noNewKeyring: boolFlag(flags, "no-new-keyring"),
       preserveFds: countFlag(flags, "preserve-fds"),
       systemdCgroup: globals.systemdCgroup,
     });

@@ -3,6 +3,7 @@ import type { CommandSpec } from "../table.js";
 import { create } from "./create.js";
 import { del } from "./delete.js";
 import { events } from "./events.js";
+import { exec } from "./exec.js";
 import { kill } from "./kill.js";
 import { list } from "./list.js";
 import { pause, resume } from "./pause.js";
@@ -12,4 +13,4 @@ import { start } from "./start.js";
 import { state } from "./state.js";
 import { update } from "./update.js";
 
-export const commands: CommandSpec[] = [create, del, events, kill, list, pause, ps, resume, run, start, state, update];
+export const commands: CommandSpec[] = [create, del, events, exec, kill, list, pause, ps, resume, run, start, state, update];

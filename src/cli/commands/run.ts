@@ -1,4 +1,5 @@
-// runts run [--bundle B] [--detach] [--pid-file F] [--no-pivot] [--preserve-fds N] <container-id>
+// runts run [--bundle B] [--detach] [--pid-file F] [--console-socket S] [--no-pivot]
+//           [--no-new-keyring] [--preserve-fds N] <container-id>
 // Creates and starts a container. In the foreground, exits with the
 // container process's status (128+signal when killed) and deletes it.
 import { run as runContainer } from "../../runtime/run.js";
@@ -23,6 +24,7 @@ export const run: CommandSpec = {
       pidFile: stringFlag(flags, "pid-file"),
       consoleSocket: stringFlag(flags, "console-socket"),
       noPivot: boolFlag(flags, "no-pivot"),
+      noNewKeyring: boolFlag(flags, "no-new-keyring"),
       preserveFds: countFlag(flags, "preserve-fds"),
       detach: boolFlag(flags, "detach"),
       systemdCgroup: globals.systemdCgroup,
