@@ -114,9 +114,10 @@ static int copy(int from, int to) {
   return 1;
 }
 
+/* a host terminal of no size (a pty nobody sized) keeps process.consoleSize */
 static void copy_size(int master) {
   struct winsize ws;
-  if (ioctl(0, TIOCGWINSZ, &ws) == 0) ioctl(master, TIOCSWINSZ, &ws);
+  if (ioctl(0, TIOCGWINSZ, &ws) == 0 && ws.ws_row && ws.ws_col) ioctl(master, TIOCSWINSZ, &ws);
 }
 
 /* what is still in the pty once the process is gone */

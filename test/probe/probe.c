@@ -27,6 +27,7 @@
 #include <sys/statvfs.h>
 #include <sys/syscall.h>
 #include <sys/un.h>
+#include <linux/keyctl.h>
 #include <linux/seccomp.h>
 #include <sys/types.h>
 #include <sys/utsname.h>
@@ -635,6 +636,61 @@ static int cmd_forks(char **args) {
   return 0;
 }
 
+
+/* term: the process's terminal as it sees it, one JSON line: the name of
+ * its stdin, which of 0..2 are terminals, whether the terminal is the
+ * controlling one of our session (we lead it), and the window size */
+static int cmd_term(char **args) {
+  (void)args;
+  struct winsize ws = {0};
+  const char *name = ttyname(0);
+  int ctty = open("/dev/tty", O_RDWR | O_NOCTTY);
+  ioctl(0, TIOCGWINSZ, &ws);
+  printf("{\"tty\":\"%s\",\"isatty\":[%d,%d,%d],\"ctty\":%s,\"leader\":%s,\"rows\":%d,\"cols\":%d}\n",
+         name ? name : "", isatty(0), isatty(1), isatty(2), ctty >= 0 ? "true" : "false",
+         getsid(0) == getpid() ? "true" : "false", ws.ws_row, ws.ws_col);
+  return 0;
+}
+
+/* keyring: the description of our session keyring
+ * ("keyring;uid;gid;perm;name"), or "none" */
+static int cmd_keyring(char **args) {
+  (void)args;
+  char desc[512];
+  long n = syscall(SYS_keyctl, KEYCTL_DESCRIBE, KEY_SPEC_SESSION_KEYRING, desc, sizeof desc);
+  printf("%s\n", n > 0 ? desc : "none");
+  return 0;
+}
+
+/* recvtty SOCKET: on the host, what a console-socket client does (runc's
+ * recvtty, containerd's shim): listen at SOCKET, take one message, print
+ * "name=<data> fds=<n>" and then everything the pty master gives until
+ * every peer is closed */
+static int cmd_recvtty(char **args) {
+  struct sockaddr_un sa = { .sun_family = AF_UNIX };
+  snprintf(sa.sun_path, sizeof sa.sun_path, "%s", args[0]);
+  int l = socket(AF_UNIX, SOCK_STREAM, 0);
+  if (l < 0 || bind(l, (struct sockaddr *)&sa, sizeof sa) < 0 || listen(l, 1) < 0) return fail("listen", args[0]);
+  int conn = accept(l, NULL, NULL);
+  if (conn < 0) return fail("accept", args[0]);
+  char data[256] = {0}, ctl[CMSG_SPACE(4 * sizeof(int))];
+  struct iovec iov = { .iov_base = data, .iov_len = sizeof data - 1 };
+  struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = ctl, .msg_controllen = sizeof ctl };
+  if (recvmsg(conn, &msg, 0) < 0) return fail("recvmsg", args[0]);
+  int nfds = 0, master = -1;
+  for (struct cmsghdr *cm = CMSG_FIRSTHDR(&msg); cm; cm = CMSG_NXTHDR(&msg, cm))
+    if (cm->cmsg_level == SOL_SOCKET && cm->cmsg_type == SCM_RIGHTS) {
+      nfds += (int)((cm->cmsg_len - CMSG_LEN(0)) / sizeof(int));
+      memcpy(&master, CMSG_DATA(cm), sizeof(int));
+    }
+  printf("name=%s fds=%d master_isatty=%d\n", data, nfds, master >= 0 && isatty(master));
+  fflush(stdout);
+  unlink(args[0]);
+  char buf[4096];
+  for (ssize_t n; master >= 0 && (n = read(master, buf, sizeof buf)) > 0;) fwrite(buf, 1, (size_t)n, stdout);
+  return 0;
+}
+
 static const struct {
   const char *name;
   int nargs; /* required arguments; -1 means any number */
@@ -649,6 +705,8 @@ static const struct {
     {"hello", 0, cmd_hello},       {"mkdir", -1, cmd_mkdir},
     {"seccomp-listen", 2, cmd_seccomp_listen},
     {"hog", 1, cmd_hog},           {"forks", 1, cmd_forks},
+    {"term", 0, cmd_term},         {"keyring", 0, cmd_keyring},
+    {"recvtty", 1, cmd_recvtty},
 };
 
 int main(int argc, char **argv) {
