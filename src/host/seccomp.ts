@@ -14,7 +14,8 @@ import { closeSync, mkdirSync, openSync, readFileSync, renameSync, rmSync, statS
 import { createRequire } from "node:module";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import type { SeccompProfile, SeccompRule } from "../plan/seccomp.js";
+import { archName, type SeccompProfile, type SeccompRule } from "../plan/seccomp.js";
+import { SECCOMP_ACTIONS, SECCOMP_ARCHS, SECCOMP_FILTER_FLAG_NEW_LISTENER, SECCOMP_FLAGS } from "../plan/tables.js";
 import { errnoText } from "../native/messages.js";
 import { RuntimeError, describe } from "../runtime/errors.js";
 import { packageRoot } from "../runtime/launch.js";
@@ -76,6 +77,7 @@ interface Libseccomp {
   ruleAdd(ctx: unknown, action: number, syscall: number, count: number, args: object[] | null): number;
   exportBpf(ctx: unknown, fd: number): number;
   release(ctx: unknown): void;
+  version(): { major: number; minor: number; micro: number };
 }
 
 /** koffi from our node_modules: a dynamic import() is not available inside the code-cached bundle */
@@ -99,7 +101,10 @@ function bindNow(): Libseccomp {
     throw new RuntimeError(`load libseccomp.so.2 to compile /linux/seccomp: ${describe(err)} (apt-get install -y libseccomp2)`, { cause: err });
   }
   koffi.struct("scmp_arg_cmp", { arg: "uint", op: "int", datum_a: "uint64", datum_b: "uint64" });
+  koffi.struct("scmp_version", { major: "uint", minor: "uint", micro: "uint" });
+  const version = lib.func("const scmp_version *seccomp_version(void)");
   return {
+    version: () => koffi.decode(version(), "scmp_version"),
     init: lib.func("void *seccomp_init(uint32_t def_action)"),
     archAdd: lib.func("int seccomp_arch_add(void *ctx, uint32_t arch)"),
     archResolve: lib.func("uint32_t seccomp_arch_resolve_name(const char *name)"),
@@ -160,5 +165,63 @@ function exportBpf(lib: Libseccomp, ctx: unknown): Buffer {
   } finally {
     closeSync(fd);
     rmSync(tmp, { force: true });
+  }
+}
+
+/** for `runts features`: libseccomp's version and the spec's architectures a
+ * filter can take here; undefined when it cannot be loaded */
+export function libseccompFacts(): { version: string; archs: string[] } | undefined {
+  let lib: Libseccomp;
+  try {
+    lib = bind();
+  } catch {
+    return undefined;
+  }
+  const v = lib.version();
+  return {
+    version: `${v.major}.${v.minor}.${v.micro}`,
+    archs: SECCOMP_ARCHS.filter((name) => archAccepted(lib, name)),
+  };
+}
+
+/** known to libseccomp is not enough: it refuses to mix byte orders in one
+ * filter (SCMP_ARCH_MIPS on x86_64: EDOM), so ask it to add each one */
+function archAccepted(lib: Libseccomp, name: string): boolean {
+  const arch = lib.archResolve(archName(name));
+  if (arch === 0) return false;
+  const ctx = lib.init(SECCOMP_ACTIONS.SCMP_ACT_ALLOW);
+  if (!ctx) return false;
+  try {
+    const rc = lib.archAdd(ctx, arch);
+    return rc === 0 || rc === -EEXIST;
+  } finally {
+    lib.release(ctx);
+  }
+}
+
+/** seccomp(2) by number: libc has no wrapper */
+const SYS_SECCOMP: Record<string, number> = { x64: 317, arm64: 277 };
+const SECCOMP_SET_MODE_FILTER = 1;
+const EFAULT = 14;
+
+/**
+ * The SECCOMP_FILTER_FLAG_* names this kernel takes. The C init loads the
+ * filter with seccomp(2) itself, so the kernel decides, not libseccomp. Asked
+ * with a NULL program: the kernel checks the flags first (EINVAL) and then
+ * fails to read the program (EFAULT), so nothing is ever installed.
+ */
+export function kernelSeccompFlags(): string[] {
+  const nr = SYS_SECCOMP[process.arch];
+  if (nr === undefined) return [];
+  try {
+    const koffi = loadKoffi();
+    const syscall = koffi.load("libc.so.6").func("long syscall(long nr, ...)");
+    return Object.entries(SECCOMP_FLAGS).filter(([, flag]) => {
+      // the kernel takes WAIT_KILLABLE_RECV only with a listener
+      const flags = flag === SECCOMP_FLAGS.SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV ? flag | SECCOMP_FILTER_FLAG_NEW_LISTENER : flag;
+      return syscall(nr, "int", SECCOMP_SET_MODE_FILTER, "uint", flags, "void *", null) === -1 && koffi.errno() === EFAULT;
+    }).map(([name]) => name);
+  } catch {
+    return [];
   }
 }

@@ -79,6 +79,6 @@ function conditions(args: NonNullable<Seccomp["syscalls"]>[number]["args"] & obj
 }
 
 /** SCMP_ARCH_X86_64 → x86_64, as seccomp_arch_resolve_name wants it */
-function archName(arch: string): string {
+export function archName(arch: string): string {
   return arch.replace(/^SCMP_ARCH_/, "").toLowerCase();
 }

@@ -65,6 +65,7 @@ export const MOUNT_FLAGS: Record<string, { flag: number; clear?: true }> = {
   silent: { flag: MS.SILENT },
   strictatime: { flag: MS.STRICTATIME },
   suid: { flag: MS.NOSUID, clear: true },
+  symfollow: { flag: MS.NOSYMFOLLOW, clear: true },
   sync: { flag: MS.SYNCHRONOUS },
 };
 
@@ -141,6 +142,15 @@ export const SECCOMP_ACTIONS: Record<string, number> = {
   SCMP_ACT_TRAP: 0x00030000, SCMP_ACT_ERRNO: 0x00050000, SCMP_ACT_TRACE: 0x7ff00000,
   SCMP_ACT_LOG: 0x7ffc0000, SCMP_ACT_ALLOW: 0x7fff0000, SCMP_ACT_NOTIFY: 0x7fc00000,
 };
+
+/** linux.seccomp.architectures as the runtime-spec names them; which of them
+ * work depends on the libseccomp of the host (2.5 has no sh, m68k, loongarch64) */
+export const SECCOMP_ARCHS: readonly string[] = [
+  "SCMP_ARCH_X86", "SCMP_ARCH_X86_64", "SCMP_ARCH_X32", "SCMP_ARCH_ARM", "SCMP_ARCH_AARCH64", "SCMP_ARCH_MIPS",
+  "SCMP_ARCH_MIPS64", "SCMP_ARCH_MIPS64N32", "SCMP_ARCH_MIPSEL", "SCMP_ARCH_MIPSEL64", "SCMP_ARCH_MIPSEL64N32",
+  "SCMP_ARCH_PPC", "SCMP_ARCH_PPC64", "SCMP_ARCH_PPC64LE", "SCMP_ARCH_S390", "SCMP_ARCH_S390X", "SCMP_ARCH_PARISC",
+  "SCMP_ARCH_PARISC64", "SCMP_ARCH_RISCV64", "SCMP_ARCH_LOONGARCH64", "SCMP_ARCH_M68K", "SCMP_ARCH_SH", "SCMP_ARCH_SHEB",
+];
 
 /** linux.seccomp.syscalls[].args[].op → enum scmp_compare */
 export const SECCOMP_OPERATORS: Record<string, number> = {

@@ -4,6 +4,7 @@ import { create } from "./create.js";
 import { del } from "./delete.js";
 import { events } from "./events.js";
 import { exec } from "./exec.js";
+import { features } from "./features.js";
 import { kill } from "./kill.js";
 import { list } from "./list.js";
 import { pause, resume } from "./pause.js";
@@ -13,4 +14,4 @@ import { start } from "./start.js";
 import { state } from "./state.js";
 import { update } from "./update.js";
 
-export const commands: CommandSpec[] = [create, del, events, exec, kill, list, pause, ps, resume, run, start, state, update];
+export const commands: CommandSpec[] = [create, del, events, exec, features, kill, list, pause, ps, resume, run, start, state, update];
