@@ -5,6 +5,7 @@
  * depends on the host (libseccomp, the kernel's seccomp flags, the LSMs)
  * arrives as facts, read by the `features` command.
  */
+import { SPEC_VERSION } from "../cli/version.js";
 import type { HookName } from "../spec/types.js";
 import {
   CAPABILITIES, CLONE_FLAGS, MOUNT_FLAGS, PROPAGATION, SECCOMP_ACTIONS, SECCOMP_FLAGS, SECCOMP_OPERATORS,
@@ -35,7 +36,7 @@ export interface Features {
 
 /** the oldest config runts accepts (the schema takes any 1.x) and the spec it is written to */
 export const OCI_VERSION_MIN = "1.0.0";
-export const OCI_VERSION_MAX = "1.3.0";
+export const OCI_VERSION_MAX = SPEC_VERSION;
 
 /** in the order the lifecycle runs them (config.md) */
 export const HOOKS: readonly HookName[] = ["prestart", "createRuntime", "createContainer", "startContainer", "poststart", "poststop"];

@@ -10,8 +10,9 @@ import { list } from "./list.js";
 import { pause, resume } from "./pause.js";
 import { ps } from "./ps.js";
 import { run } from "./run.js";
+import { spec } from "./spec.js";
 import { start } from "./start.js";
 import { state } from "./state.js";
 import { update } from "./update.js";
 
-export const commands: CommandSpec[] = [create, del, events, exec, features, kill, list, pause, ps, resume, run, start, state, update];
+export const commands: CommandSpec[] = [create, del, events, exec, features, kill, list, pause, ps, resume, run, spec, start, state, update];
