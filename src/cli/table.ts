@@ -75,19 +75,48 @@ export function usageError(msg: string): RuntimeError {
  */
 export function parseFlags(specs: FlagSpec[], argv: string[], stopAtPositional = false): ParsedFlags {
   const options = Object.fromEntries(specs.map((s) => [s.name, parseArgsOption(s)]));
-  const { tokens } = parseArgs({ args: argv, options, strict: false, allowPositionals: true, tokens: true });
+  const args = goSpellings(specs, argv, stopAtPositional);
+  const { tokens } = parseArgs({ args, options, strict: false, allowPositionals: true, tokens: true });
   const flags: Record<string, FlagValue> = {};
   const positionals: string[] = [];
   for (const token of tokens) {
     if (token.kind === "option-terminator" || (token.kind === "positional" && stopAtPositional)) {
       const from = token.kind === "positional" ? token.index : token.index + 1;
-      if (stopAtPositional) return { flags: withDefaults(specs, flags), positionals: [...positionals, ...argv.slice(from)] };
+      if (stopAtPositional) return { flags: withDefaults(specs, flags), positionals: [...positionals, ...args.slice(from)] };
       continue; // later tokens are positionals anyway
     }
     if (token.kind === "positional") positionals.push(token.value);
     else setFlag(flags, specOf(specs, token.name, token.rawName), token.rawName, token.value);
   }
   return { flags: withDefaults(specs, flags), positionals };
+}
+
+/**
+ * Go's flag package takes one dash or two, for long and short names alike,
+ * and a value after `=` or as the next argument (`-format json`, `-f=json`,
+ * `--debug`, `-debug`), but no value glued to a short name (`-fjson`).
+ * parseArgs reads those differently (`-debug` as -d -e -b...), so each flag
+ * is rewritten as `--name` or `--name=value` first; a string flag's value is
+ * the next argument whatever it looks like, as in Go.
+ */
+function goSpellings(specs: FlagSpec[], argv: string[], stopAtPositional: boolean): string[] {
+  const out: string[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i];
+    const flag = /^--?([^-=][^=]*)(?:=(.*))?$/s.exec(arg);
+    if (arg === "--" || (!flag && stopAtPositional)) return [...out, ...argv.slice(i)];
+    if (!flag) {
+      out.push(arg);
+      continue;
+    }
+    const [, name, value] = flag;
+    const spec = specs.find((s) => s.name === name || s.short === name);
+    if (!spec) throw usageError(`flag provided but not defined: -${name}`);
+    if (value !== undefined) out.push(`--${spec.name}=${value}`);
+    else if (spec.type === "string" && i + 1 < argv.length) out.push(`--${spec.name}=${argv[++i]}`);
+    else out.push(`--${spec.name}`);
+  }
+  return out;
 }
 
 // parseArgs rejects keys present with an undefined value, so set only what is there.

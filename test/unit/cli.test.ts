@@ -149,3 +149,20 @@ test("list: table like runc's tabwriter, json array, quiet ids", async (t) => {
   assert.equal((await runts(["list", "-q"], host)).stdout, "c1\nc2\n");
   assert.equal((await runts(["list", "-f", "yaml"], host)).stderr, "invalid format option `yaml`: must be table or json\n");
 });
+
+test("list takes runc's spellings of its flags (Go's: -f/--format/-format[=], -q/--quiet[=bool]), quiet over format", async (t) => {
+  const host = withHost(t);
+  addContainer(host, "c1", "running");
+  const ids = (r: Run) => JSON.parse(r.stdout).map((s: { id: string }) => s.id);
+  for (const argv of [["-f", "json"], ["-f=json"], ["--format", "json"], ["--format=json"], ["--quiet=false", "-f", "json"]])
+    assert.deepEqual(ids(await runts(["list", ...argv], host)), ["c1"], argv.join(" "));
+  for (const argv of [["-q"], ["--quiet"], ["--quiet=true"], ["-q", "-f", "yaml"], ["--format", "json", "-q"]])
+    assert.deepEqual(await runts(["list", ...argv], host).then(({ code, stdout, stderr }) => ({ code, stdout, stderr })), { code: 0, stdout: "c1\n", stderr: "" }, argv.join(" "));
+  assert.match((await runts(["list", "--format", "table"], host)).stdout, /^ID {10}PID/);
+  assert.equal((await runts(["list", "--format"], host)).stderr, "flag needs an argument: -format\n");
+  // Go's flag package: one dash for long names too, nothing glued to a short one
+  assert.deepEqual(ids(await runts(["list", "-format", "json"], host)), ["c1"]);
+  assert.equal((await runts(["list", "-fjson"], host)).stderr, "flag provided but not defined: -fjson\n");
+  const g = parseGlobals(["-root", "/x", "-debug", "-log-format=json", "list", "-q"]);
+  assert.deepEqual([g.globals.root, g.globals.debug, g.globals.logFormat, g.positionals], ["/x", true, "json", ["list", "-q"]]);
+});
