@@ -42,6 +42,10 @@ export function mountOp(m: Mount, index: number): MountOp {
       throw new PlanError(`/mounts/${index}/options/${k}`, `mount option \`${opt}\` is not supported yet`);
     else if (!IGNORED_OPTIONS.has(opt)) data.push(opt);
   });
+  // a mount made without the mapping it asks for would show the host's ids: refuse (after
+  // the options, so `idmap` itself is named first)
+  for (const key of ["uidMappings", "gidMappings"] as const)
+    if (m[key]) throw new PlanError(`/mounts/${index}/${key}`, "id-mapped mounts are not supported yet");
   const bind = m.type === "bind" || (flags & MS.BIND) !== 0;
   return {
     kind: bind ? "bind" : "fs",

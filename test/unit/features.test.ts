@@ -169,11 +169,13 @@ test("seccomp flags the kernel takes: TSYNC (3.17) and LOG (4.14) on any kernel 
   assert.equal(without.seccomp.archs, undefined, "unknown without libseccomp, not none");
 });
 
-test("AppArmor and SELinux say what the host has; what runts does not do says false", () => {
+test("AppArmor and SELinux say what the host has; what runts does not do says false (and id-mapped mounts are refused)", () => {
   const on = featuresDocument({ ...facts, apparmor: true, selinux: true }).linux as Json;
   assert.deepEqual([on.apparmor, on.selinux], [{ enabled: true }, { enabled: true }]);
   assert.deepEqual([linux.apparmor, linux.selinux], [{ enabled: false }, { enabled: false }]);
   assert.deepEqual(linux.mountExtensions, { idmap: { enabled: false } });
+  const idmapped = { destination: "/x", type: "bind", source: "/y", options: ["rbind"], uidMappings: [{ containerID: 0, hostID: 1000, size: 1 }] };
+  assert.throws(() => mountOp(idmapped, 2), { message: "config.json: /mounts/2/uidMappings: id-mapped mounts are not supported yet" });
   assert.equal(linux.intelRdt.enabled, false);
   assert.deepEqual(doc.potentiallyUnsafeConfigAnnotations, []);
   assert.deepEqual(doc.annotations["io.github.runts.version"], VERSION);
