@@ -14,6 +14,7 @@
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { spawn, spawnSync, type ChildProcess } from "node:child_process";
+import { createHash } from "node:crypto";
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmdirSync, rmSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { busyboxMissing, busyboxRootfs, cgroupDirs, missing, RUNTS, waitFor, work } from "./harness.js";
@@ -64,21 +65,31 @@ after(async () => {
   if (!daemon) return;
   await removeContainers();
   daemon.kill("SIGTERM");
-  await new Promise((r) => (daemon!.exitCode !== null || daemon!.signalCode !== null ? r(null) : daemon!.on("exit", r)));
-  // a shim outlives containerd; ours exit when their tasks are deleted. One
-  // still here is a failure, and is killed: only shims whose -address is our
-  // containerd's socket, and only processes in our namespace's cgroups
+  const stopped = new Promise((r) => (daemon!.exitCode !== null || daemon!.signalCode !== null ? r(null) : daemon!.on("exit", r)));
+  const timer = setTimeout(() => daemon!.kill("SIGKILL"), 10_000);
+  await stopped;
+  clearTimeout(timer);
+  // a shim outlives containerd; ours exit when their tasks are deleted. What
+  // is still here is a failure, and is removed: only shims whose -address is
+  // our containerd's socket, processes and cgroups under our namespace's
+  // cgroup, and the sockets of our shims
   const shims = await shimsGone();
   const procs = containerProcesses();
   for (const pid of [...shims, ...procs]) try { process.kill(pid, "SIGKILL"); } catch { /* gone */ }
   await waitFor(() => containerProcesses().length === 0);
+  const cgroups = containerCgroups();
+  for (const d of [...cgroups].reverse()) try { rmdirSync(d); } catch { /* still busy: reported below */ }
+  const sockets = shimSockets();
+  for (const f of sockets) rmSync(f, { force: true });
   rmSync(dir, { recursive: true, force: true });
-  // the shims' sockets and ctr's fifos live under /run/containerd whatever the config says; each removes its own
+  // the shims' sockets and ctr's fifos live under /run/containerd whatever the config says
   if (!hadRunContainerd) for (const d of ["s", "fifo", ""]) try { rmdirSync(path.join("/run/containerd", d)); } catch { /* in use by another containerd */ }
   // ctr puts containers under /NS/ID; runts removes the ID level it made, the NS level is containerd's (runc leaves it too)
   for (const d of cgroupDirs().filter((d) => path.basename(d) === NS)) try { rmdirSync(d); } catch { /* checked below */ }
   assert.deepEqual(shims, [], "no shim of our containerd left after containerd stopped");
   assert.deepEqual(procs, [], "no container process left");
+  assert.deepEqual(cgroups, [], "no container cgroup left");
+  assert.deepEqual(sockets, [], "no shim socket left");
   assert.deepEqual(cgroupDirs().filter((d) => d.includes(`/${NS}`)), [], "no cgroup left");
   assert.deepEqual(newMounts(mountsAtStart), [], "no mount left");
   assert.deepEqual(processesWith(path.join(dir, "config.toml")), [], "no containerd left");
@@ -112,10 +123,13 @@ async function ctrOnPty(args: string[], timeout = 30_000) {
 
 /** the containers the running test made; removed after it, pass or fail */
 const mine = new Set<string>();
+/** every container id this file used */
+const used: string[] = [];
 let seq = 0;
 function newId(): string {
   const id = `it-ctr-${process.pid}-${++seq}`;
   mine.add(id);
+  used.push(id);
   return id;
 }
 
@@ -161,7 +175,8 @@ function ctrTest(name: string, fn: () => Promise<void> | void, needs: string | n
     }
     assert.deepEqual(await shimsGone(), [], "every shim exited once its task was deleted");
     assert.deepEqual(containerProcesses(), [], "no container process left");
-    assert.deepEqual(cgroupDirs().filter((d) => d.includes(`/${NS}/`)), [], "no container cgroup left");
+    assert.deepEqual(containerCgroups(), [], "no container cgroup left");
+    assert.deepEqual(shimSockets(), [], "no shim socket left");
     assert.deepEqual(newMounts(mountsBefore), [], "no mount left");
     assert.deepEqual(existsSync(shimRoot) ? readdirSync(shimRoot) : [], [], "no runts state dir under the shim's --root");
     const bundles = path.join(dir, "state", "io.containerd.runtime.v2.task", NS);
@@ -176,6 +191,17 @@ async function shimsGone(): Promise<number[]> {
     (argv[argv.indexOf("-address") + 1] ?? "").startsWith(`${dir}/`));
   await waitFor(() => ours().length === 0, 10_000);
   return ours();
+}
+
+/** the sockets of our shims left in /run/containerd/s: containerd 1.6 names each by sha256("<address>/<namespace>/<id>") */
+function shimSockets(): string[] {
+  return used.map((id) => path.join("/run/containerd/s", createHash("sha256").update(path.join(dir, "sock", NS, id)).digest("hex")))
+    .filter((f) => existsSync(f));
+}
+
+/** the containers' cgroup directories (under /NS/), parents first */
+function containerCgroups(): string[] {
+  return cgroupDirs().filter((d) => d.includes(`/${NS}/`));
 }
 
 /** live processes whose command line names file */
