@@ -89,7 +89,10 @@ static int executable(const char *path) {
 }
 
 /* like execvp's search; when the config gives no PATH (ctr run --rootfs
- * writes no env at all) search the usual directories, as runc does */
+ * writes no env at all) search the usual directories, as glibc's execvp
+ * does. runc 1.1.5 fails there instead (`executable file not found in
+ * $PATH`); we keep the friendlier search, a program found either way is
+ * the same one */
 static char *lookup(struct ctx *c) {
   const char *name = c->plan.argv[0];
   if (strchr(name, '/')) {
