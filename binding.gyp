@@ -7,7 +7,7 @@
       "target_name": "runts-init",
       "type": "executable",
       "sources": ["native/main.c", "native/child.c", "native/mounts.c", "native/devices.c", "native/plan.c",
-                  "native/creds.c", "native/process.c",
+                  "native/creds.c", "native/process.c", "native/hooks.c",
                   "native/sync.c", "native/cloned.c", "native/console.c"],
       "cflags": ["-std=gnu11", "-O2", "-Wall", "-Wextra", "-Wno-unused-parameter"],
       "ldflags": ["-static"]

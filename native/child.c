@@ -14,7 +14,9 @@
  *     written to attr/exec takes effect at our one execve).
  *  4. mounts, devices, read-only and masked paths, pivot_root: they need
  *     CAP_SYS_ADMIN and CAP_MKNOD, so they come before the credentials
- *     change that drops them (runc's standard_init_linux.go).
+ *     change that drops them (runc's standard_init_linux.go). The
+ *     createRuntime and createContainer hooks run just before pivot_root,
+ *     where the spec puts them (hooks.c).
  *  5. hostname after pivot_root; personality, scheduler, I/O priority and
  *     rlimits while we still hold CAP_SYS_NICE and CAP_SYS_RESOURCE; then
  *     ids and capabilities (creds.c says the order inside).
@@ -22,9 +24,10 @@
  *     pivot_root, so a missing program is a create-time error; a cwd that
  *     leads out of the root through an inherited fd is refused
  *     (CVE-2024-21626).
- *  7. READY, then wait for `start` on the exec socket; fds are closed, then
- *     no_new_privs and seccomp, last, immediately before execve: the filter
- *     may forbid what came before (creds.c lock_down). */
+ *  7. READY, then wait for `start` on the exec socket; fds are closed, the
+ *     startContainer hooks run (hooks.c), then no_new_privs and seccomp,
+ *     last, immediately before execve: the filter may forbid what came
+ *     before (creds.c lock_down). */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
@@ -144,6 +147,9 @@ static int close_fds(struct ctx *c, int conn) {
 static _Noreturn void exec_process(struct ctx *c, int conn, char *path) {
   int fd = close_fds(c, conn);
   if (fd < 0) { report_error(conn, STEP_CLOSE_FDS, errno, 0, NULL); _exit(1); }
+  /* after the fds are closed, so a hook inherits none of them; before
+   * seccomp, whose filter may forbid fork or poll */
+  hooks_at_start(c, fd);
   lock_down(c, fd);
   execve(path, c->plan.argv, c->plan.envp);
   int err = errno;

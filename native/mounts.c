@@ -234,6 +234,9 @@ int setup_rootfs(struct ctx *c) {
   make_devices(c, rootfd);
   protect_paths(c, rootfd);
   close(rootfd);
+  /* the spec's createRuntime and createContainer points: after the
+   * container's namespaces and mounts exist, before pivot_root */
+  hooks_before_pivot(c);
   if (p->no_pivot) no_pivot(c); else pivot(c);
   if (p->root_readonly &&
       mount(NULL, "/", NULL, MS_BIND | MS_REMOUNT | MS_RDONLY | locked_flags("/"), NULL) < 0)

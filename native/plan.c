@@ -114,6 +114,25 @@ static int decode_seccomp(struct plan *p, struct cursor *c) {
   return p->seccomp_len % 8 == 0 && p->seccomp_len > 0 ? 0 : -1; /* sizeof(struct sock_filter) */
 }
 
+/* TAG_HOOK: the arrays are allocated here, before clone, as the rest */
+static int decode_hook(struct plan *p, struct cursor *c) {
+  struct hook_op h = {0};
+  uint32_t nargs, nenv;
+  if (take(c, &h.kind, 4) || take(c, &h.timeout, 4) || take(c, &nargs, 4) || take(c, &nenv, 4)) return -1;
+  if (nargs > c->left || nenv > c->left || !(h.path = take_str(c))) return -1;
+  h.argv = calloc((size_t)nargs + 2, sizeof(char *));
+  h.envp = calloc((size_t)nenv + 1, sizeof(char *));
+  if (!h.argv || !h.envp) return -1;
+  h.argv[0] = (char *)h.path; /* execv's argv when the config gives no args */
+  for (uint32_t i = 0; i < nargs; i++)
+    if (!(h.argv[i] = (char *)take_str(c))) return -1;
+  for (uint32_t i = 0; i < nenv; i++)
+    if (!(h.envp[i] = (char *)take_str(c))) return -1;
+  if (!(p->hooks = push(p->hooks, &p->nhooks, sizeof h))) return -1;
+  p->hooks[p->nhooks - 1] = h;
+  return 0;
+}
+
 static int decode_caps(struct plan *p, struct cursor *c) {
   p->has_caps = 1;
   for (int i = 0; i < NCAPSETS; i++)
@@ -169,6 +188,7 @@ static int decode_record(struct plan *p, uint16_t tag, struct cursor *c) {
   case TAG_ARG: return push_str(&p->argv, &p->nargs, c);
   case TAG_ENV: return push_str(&p->envp, &p->nenv, c);
   case TAG_FLAGS: p->flags = u64_of(c); return 0;
+  case TAG_HOOK: return decode_hook(p, c);
   default: return decode_security(p, tag, c) < 0 ? -1 : 0; /* unknown tags are skipped: the ABI guards meaning */
   }
 }

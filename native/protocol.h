@@ -36,8 +36,20 @@
  *   C -> runts  SECCOMP_STATE_REQ       only with a seccomp listenerPath
  *   runts -> C  SECCOMP_STATE(json)     the container process state that C
  *                                       sends with the notify fd at start
- *   C           sysctls, mounts, devices, masked and read-only paths,
- *               pivot_root, hostname, rlimits, creds, capabilities,
+ *   C           sysctls, mounts, devices, masked and read-only paths
+ *   C -> runts  HOOKS_REQ               with FLAG_HOOKS, right before
+ *                                       pivot_root: the namespaces and
+ *                                       mounts exist, the host's paths are
+ *                                       still visible
+ *   runts       runs the prestart, then the createRuntime hooks (runtime
+ *               namespace, state "creating"); when one fails runts
+ *               closes sync instead of answering and the create aborts
+ *   runts -> C  HOOKS_ACK(str state "creating", str state "created")
+ *                                       the JSON C gives its own hooks on
+ *                                       stdin, naming C's host pid
+ *   C           createContainer hooks (TAG_HOOK, hooks.c), in the
+ *               container's namespaces, paths resolved on the host;
+ *               then pivot_root, hostname, rlimits, creds, capabilities,
  *               executable lookup (child.c says why in this order)
  *   C -> runts  READY  or  ERROR(u32 step, i32 errno, u32 index, detail)
  *   runts       records state.json, writes --pid-file
@@ -63,9 +75,12 @@
  *   own stdio after COMMIT (foreground run/exec, FLAG_WAIT).
  *
  * start: `runts start` connects to <state>/exec.sock; C accepts, closes every
- * fd but 0..2+N and the connection (which is close-on-exec), sets
- * no_new_privs, loads the seccomp filter and execs. EOF on the connection
- * means execve succeeded; an ERROR frame means a step or execve did not.
+ * fd but 0..2+N and the connection (which is close-on-exec), runs the
+ * startContainer hooks (TAG_HOOK; after pivot_root, so their paths resolve in
+ * the container; state "created"), sets no_new_privs, loads the seccomp
+ * filter and execs. EOF on the connection means execve succeeded; an ERROR
+ * frame means a step, a hook or execve did not. runts then runs the
+ * poststart hooks; delete runs the poststop ones (src/runtime/hooks.ts).
  */
 #ifndef RUNTS_PROTOCOL_H
 #define RUNTS_PROTOCOL_H
@@ -86,6 +101,8 @@ enum msg_type {
   MSG_SECCOMP_STATE = 15,
   MSG_CGROUP_REQ = 16,
   MSG_CGROUP_ACK = 17,
+  MSG_HOOKS_REQ = 20,
+  MSG_HOOKS_ACK = 21,
 };
 
 /*
@@ -139,6 +156,16 @@ enum plan_tag {
   TAG_CONSOLE_SIZE = 38, /* u64 rows, u64 columns: process.consoleSize */
   TAG_KEYRING = 39,      /* str: the session keyring C joins (absent with
                             --no-new-keyring) */
+  TAG_HOOK = 44,         /* u32 HOOK_* kind, u32 timeout in seconds (0: none),
+                            u32 nargs, u32 nenv, str path, nargs x str args,
+                            nenv x str env; repeated, in the config's order */
+};
+
+/* the hooks C runs (TAG_HOOK); runts runs prestart, createRuntime,
+ * poststart and poststop itself */
+enum hook_kind {
+  HOOK_CREATE_CONTAINER = 1,
+  HOOK_START_CONTAINER = 2,
 };
 
 enum mount_kind {
@@ -156,6 +183,8 @@ enum plan_flag {
   FLAG_TERMINAL = 16,/* C opens a pty in the container; its master goes to
                         the console socket, or (no socket, FLAG_WAIT) to P,
                         which relays it to its own stdio */
+  FLAG_HOOKS = 64,   /* C asks runts to run its hooks before pivot_root and
+                        for the state its own hooks read (HOOKS_REQ) */
 };
 
 /* Steps named in ERROR frames; wire.ts has the same list with words. */
@@ -212,6 +241,11 @@ enum step {
   STEP_CONSOLE = 50,
   STEP_CONSOLE_SEND = 51,
   STEP_KEYRING = 52,
+  /* a hook C runs failed: index is its place among the hooks of its kind;
+   * detail is "path\noutcome\nstderr", outcome "exit N", "signal N" or
+   * "timeout N" (seconds), empty when errno says why it did not start */
+  STEP_HOOK_CREATE_CONTAINER = 53,
+  STEP_HOOK_START_CONTAINER = 54,
 };
 
 #endif

@@ -27,6 +27,13 @@ struct device_op {
   uint32_t major, minor, uid, gid;
   const char *path;
 };
+/* a hook C runs (TAG_HOOK): argv is [path] when the config gives no args;
+ * envp is exactly the config's env */
+struct hook_op {
+  uint32_t kind, timeout;
+  const char *path;
+  char **argv, **envp; /* NULL-terminated */
+};
 struct sched_op { uint64_t policy, flags; int64_t nice; uint64_t priority, runtime, deadline, period; };
 
 /* the capability sets, in TAG_CAPS order */
@@ -64,6 +71,8 @@ struct plan {
   const char *console_socket, *keyring;
   int has_console_size;
   uint64_t console_rows, console_cols;
+  /* issue 5: createContainer and startContainer hooks, in order */
+  struct hook_op *hooks; size_t nhooks;
 };
 
 /* the fds and plan one init works with */
@@ -84,6 +93,9 @@ struct ctx {
   /* FLAG_TERMINAL: where C sends the pty master (the console socket, or
    * its end of P's socketpair), and P's end of that pair (-1 otherwise) */
   int console_sock, relay_sock;
+  /* hooks.c: the state JSON for createContainer ("creating") and
+   * startContainer ("created") hooks, from HOOKS_ACK */
+  const char *hook_state[2];
 };
 
 /* plan.c */
@@ -116,6 +128,11 @@ int write_file(const char *path, const char *text); /* one write(2), as /proc fi
 void make_devices(struct ctx *c, int rootfd);
 void protect_paths(struct ctx *c, int rootfd);
 void write_sysctls(struct ctx *c);
+
+/* hooks.c: createContainer hooks (before pivot_root, after asking runts
+ * to run its own) and startContainer hooks (at start, before execve) */
+void hooks_before_pivot(struct ctx *c);
+void hooks_at_start(struct ctx *c, int report_fd);
 
 /* mounts.c; paths inside the root are resolved with RESOLVE_IN_ROOT */
 int setup_rootfs(struct ctx *c);

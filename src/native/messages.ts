@@ -5,6 +5,7 @@
  */
 import { getSystemErrorMap } from "node:util";
 import type { InitPlan } from "../plan/plan.js";
+import { signalName } from "../plan/signals.js";
 import { CAPABILITIES, RLIMITS } from "../plan/tables.js";
 import { escapePointer } from "../spec/validate.js";
 import { Step, StepId, type InitFailure } from "./wire.js";
@@ -22,6 +23,8 @@ export function describeFailure(f: InitFailure, plan?: InitPlan): string {
     case StepId.MOUNT_TARGET: case StepId.MOUNT: case StepId.MOUNT_REMOUNT:
     case StepId.MOUNT_PROPAGATION: case StepId.SYMLINK:
       return mountMessage(f, plan, cause);
+    case StepId.HOOK_CREATE_CONTAINER: return hookMessage(f, "createContainer");
+    case StepId.HOOK_START_CONTAINER: return hookMessage(f, "startContainer");
     case StepId.CWD_ESCAPE:
       return `the cwd \`${f.detail}\` leads outside the container's root (through an inherited fd?): refused (CVE-2024-21626)`;
     default: {
@@ -51,6 +54,30 @@ function mountMessage(f: InitFailure, plan: InitPlan | undefined, cause: string)
     case StepId.MOUNT_PROPAGATION: return `set propagation of \`${m.destination}\`${where}: ${cause}`;
     default: return `mount \`${m.source}\` on \`${m.destination}\`${m.type ? ` (${m.type})` : ""}${where}: ${cause}`;
   }
+}
+
+/** how a hook ended, when that was a failure */
+export type HookOutcome = { exit: number } | { signal: number } | { timeout: number } | { errno: number };
+
+/** a failed hook, run by runts or by C: runc's "error running hook #N", with the kind and the path */
+export function hookFailure(kind: string, index: number, path: string, outcome: HookOutcome, stderr = ""): string {
+  const text = stderr.trim();
+  return `error running ${kind} hook #${index} \`${path}\`: ${hookCause(outcome)}${text ? `, stderr: ${text}` : ""}`;
+}
+
+function hookCause(o: HookOutcome): string {
+  if ("exit" in o) return `exit status ${o.exit}`;
+  if ("signal" in o) return `killed by ${signalName(o.signal)}`;
+  if ("timeout" in o) return `still running after its timeout of ${o.timeout}s: killed`;
+  return `exec: ${errnoText(o.errno)}`;
+}
+
+/** C's detail for a hook step: "path\noutcome\nstderr", outcome "exit N", "signal N", "timeout N" or empty */
+function hookMessage(f: InitFailure, kind: string): string {
+  const [path, outcome = "", ...rest] = f.detail.split("\n");
+  const [word, n] = outcome.split(" ");
+  const o: HookOutcome = word === "exit" || word === "signal" || word === "timeout" ? ({ [word]: Number(n) } as HookOutcome) : { errno: f.errno };
+  return hookFailure(kind, f.index, path, o, rest.join("\n"));
 }
 
 const EPERM = 1;

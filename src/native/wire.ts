@@ -4,8 +4,16 @@
  * The C half is native/protocol.h: the same numbers, the fd layout and the
  * create/start sequence are written there. Change both together and bump
  * ABI. Frames are u32 type, u32 length, payload; integers little-endian.
+ *
+ * Hooks in that sequence: with FLAG_HOOKS, C sends HOOKS_REQ right before
+ * pivot_root; runts (src/runtime/launch.ts) runs the prestart and
+ * createRuntime hooks and answers HOOKS_ACK(state "creating", state
+ * "created"), or closes sync when one fails. C then runs the createContainer
+ * hooks, and at start, before execve, the startContainer ones (TAG_HOOK);
+ * one of those failing is an ERROR with STEP_HOOK_CREATE_CONTAINER or
+ * STEP_HOOK_START_CONTAINER. poststart and poststop never reach C.
  */
-import type { InitPlan, MountOp } from "../plan/plan.js";
+import type { InitPlan, MountOp, PlannedHook } from "../plan/plan.js";
 
 export const ABI = 4;
 export const MAGIC = 0x53544e52; // "RNTS"
@@ -22,6 +30,8 @@ export const Msg = {
   SECCOMP_STATE: 15,
   CGROUP_REQ: 16,
   CGROUP_ACK: 17,
+  HOOKS_REQ: 20,
+  HOOKS_ACK: 21,
 } as const;
 
 export const Tag = {
@@ -64,11 +74,15 @@ export const Tag = {
   CONSOLE_SOCKET: 37,
   CONSOLE_SIZE: 38,
   KEYRING: 39,
+  HOOK: 44,
 } as const;
 
 export const MountKind = { fs: 1, bind: 2, symlink: 3, remount: 4 } as const;
 
-export const PlanFlag = { WAIT: 1, NO_SETSID: 2, CGROUP: 4, EXEC: 8, TERMINAL: 16 } as const;
+export const PlanFlag = { WAIT: 1, NO_SETSID: 2, CGROUP: 4, EXEC: 8, TERMINAL: 16, HOOKS: 64 } as const;
+
+/** protocol.h `enum hook_kind`: the hooks C runs; runts runs the others (src/runtime/hooks.ts) */
+export const HookKind = { createContainer: 1, startContainer: 2 } as const;
 
 /** protocol.h `enum step`, with the words messages.ts builds sentences from */
 export const Step: Record<number, string> = {
@@ -124,6 +138,8 @@ export const Step: Record<number, string> = {
   50: "open the container's terminal",
   51: "send the terminal's master to",
   52: "join the session keyring",
+  53: "run the createContainer hook",
+  54: "run the startContainer hook",
 };
 
 export const StepId = {
@@ -148,6 +164,8 @@ export const StepId = {
   SECCOMP_NOTIFY: 39,
   TIME_OFFSETS: 46,
   CWD_ESCAPE: 47,
+  HOOK_CREATE_CONTAINER: 53,
+  HOOK_START_CONTAINER: 54,
 } as const;
 
 /** a plan as bytes, in the record format protocol.h describes */
@@ -179,6 +197,7 @@ export function encodePlan(plan: InitPlan): Buffer {
   for (const e of plan.env) rec(Tag.ENV, str(e));
   rec(Tag.FLAGS, u64(plan.flags));
   encodeSecurity(plan, rec);
+  for (const h of plan.hooks) rec(Tag.HOOK, hookRecord(h));
   return Buffer.concat(parts);
 }
 
@@ -220,6 +239,16 @@ function mountRecord(m: MountOp): Buffer {
   return Buffer.concat([
     u32pair(MountKind[m.kind], 0), u64(m.flags), u64(m.propagation),
     str(m.source), str(m.destination), str(m.type), str(m.data),
+  ]);
+}
+
+/** u32 kind, u32 timeout, u32 nargs, u32 nenv, path, args, env */
+function hookRecord(h: PlannedHook): Buffer {
+  const args = h.hook.args ?? [];
+  const env = h.hook.env ?? [];
+  return Buffer.concat([
+    u32pair(HookKind[h.kind], h.hook.timeout ?? 0), u32pair(args.length, env.length),
+    str(h.hook.path), ...args.map(str), ...env.map(str),
   ]);
 }
 
@@ -267,6 +296,11 @@ export class FrameReader {
     }
     return out;
   }
+}
+
+/** HOOKS_ACK's payload: the state C's createContainer and startContainer hooks read */
+export function hooksAck(creating: string, created: string): Buffer {
+  return Buffer.concat([str(creating), str(created)]);
 }
 
 /** the ERROR frame's payload: u32 step, i32 errno, u32 index, detail */

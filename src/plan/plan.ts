@@ -4,7 +4,7 @@
  * src/native/wire.ts encodes for native/ (C) to carry out after clone().
  */
 import path from "node:path";
-import type { ConsoleSize, Spec } from "../spec/types.js";
+import type { ConsoleSize, Hook, HookName, Spec } from "../spec/types.js";
 import { planDevices, type DeviceOp } from "./devices.js";
 import { planCgroup, type CgroupFacts, type CgroupPlan } from "./cgroups.js";
 import { planMounts } from "./mounts.js";
@@ -26,6 +26,9 @@ export interface MountOp {
   /** index in config.json's mounts, for messages; undefined for ours */
   origin?: number;
 }
+
+/** a hook C runs (native/hooks.c); runts runs the other kinds (src/runtime/hooks.ts) */
+export interface PlannedHook { kind: "createContainer" | "startContainer"; hook: Hook }
 
 export interface Join { type: string; flag: number; path: string }
 export interface IdMap { containerID: number; hostID: number; size: number }
@@ -79,6 +82,8 @@ export interface InitPlan {
   consoleSize?: ConsoleSize;
   /** the session keyring the process joins; undefined with --no-new-keyring */
   keyring?: string;
+  /** createContainer then startContainer hooks, each kind in the config's order */
+  hooks: PlannedHook[];
 }
 
 export interface HostFacts { cgroups?: CgroupFacts; security: SecurityFacts }
@@ -110,6 +115,10 @@ export const FLAG_CGROUP = 4;
 export const FLAG_EXEC = 8;
 /** C opens a pty in the container (protocol.h "terminal") */
 export const FLAG_TERMINAL = 16;
+/** C asks runts to run its hooks before pivot_root, and for the state its own hooks read */
+const FLAG_HOOKS = 64;
+/** the kinds that need that handshake: every hook that runs before `start` returns but poststart */
+const INIT_HOOKS: HookName[] = ["prestart", "createRuntime", "createContainer", "startContainer"];
 
 export function planInit(input: PlanInput): InitPlan {
   const { spec } = input;
@@ -136,7 +145,7 @@ export function planInit(input: PlanInput): InitPlan {
     umask: user.umask ?? DEFAULT_UMASK,
     args: proc.args ?? [],
     env: proc.env ?? [],
-    flags: (input.foreground ? FLAG_WAIT : 0) | (cgroup ? FLAG_CGROUP : 0) | (proc.terminal ? FLAG_TERMINAL : 0),
+    flags: (input.foreground ? FLAG_WAIT : 0) | (cgroup ? FLAG_CGROUP : 0) | (proc.terminal ? FLAG_TERMINAL : 0) | (hasHooks(spec, INIT_HOOKS) ? FLAG_HOOKS : 0),
     uidMappings: spec.linux?.uidMappings ?? [],
     gidMappings: spec.linux?.gidMappings ?? [],
     devices: planDevices(spec),
@@ -157,6 +166,7 @@ export function planInit(input: PlanInput): InitPlan {
     ...(cgroup ? { cgroup } : {}),
     ...terminal(spec, input.consoleSocket),
     keyring: keyringName(input.id, input.noNewKeyring),
+    hooks: planHooks(spec),
   };
 }
 
@@ -170,6 +180,15 @@ export function terminal(spec: Spec, consoleSocket: string | undefined): Pick<In
 /** runc's name, so that exec joins the keyring its container made */
 export function keyringName(id: string, noNewKeyring: boolean | undefined): string | undefined {
   return noNewKeyring ? undefined : `_ses.${id}`;
+}
+
+/** the hooks C runs, in the order it runs them */
+function planHooks(spec: Spec): PlannedHook[] {
+  return (["createContainer", "startContainer"] as const).flatMap((kind) => (spec.hooks?.[kind] ?? []).map((hook) => ({ kind, hook })));
+}
+
+export function hasHooks(spec: Spec, kinds: readonly HookName[]): boolean {
+  return kinds.some((k) => (spec.hooks?.[k]?.length ?? 0) > 0);
 }
 
 /** filesystems that take an SELinux context= option (runc labels the same) */
