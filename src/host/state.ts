@@ -9,7 +9,7 @@
 import * as fs from "node:fs";
 import { join } from "node:path";
 import type { CgroupRecord } from "./cgroupfs.js";
-import type { Spec } from "../spec/types.js";
+import type { Hook, Spec } from "../spec/types.js";
 import type { Store } from "./host.js";
 import { RuntimeError, describe, errnoCode, exists, invalidId, notExist } from "../runtime/errors.js";
 
@@ -34,6 +34,8 @@ export interface ContainerRecord {
   spec?: Spec;
   /** Created with --no-new-keyring: exec stays out of the container's keyring too. */
   noNewKeyring?: boolean;
+  /** The hooks runts runs after create, kept because the bundle may change or be gone by then; absent without any. */
+  hooks?: { poststart?: Hook[]; poststop?: Hook[] };
 }
 
 const STATE_FILE = "state.json";

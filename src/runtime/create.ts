@@ -3,7 +3,9 @@
  * set up and blocked until `start`. Order matters: everything that can be
  * refused is refused before the state dir exists; from the state dir on,
  * any failure removes all of it: the state dir and the cgroup (the init
- * itself does so if runts dies).
+ * itself does so if runts dies), then runs the poststop hooks, as a
+ * destroyed container does (runtime.md: a failing create hook "stop[s] the
+ * container, and continue[s] the lifecycle at step 12").
  */
 import { renameSync, writeFileSync } from "node:fs";
 import path from "node:path";
@@ -22,6 +24,7 @@ import { loadSpec } from "./bundle.js";
 import { clearPendingCgroup, notePendingCgroup, setUpCgroup, tearDownCgroup } from "./cgroup.js";
 import { RuntimeError, describe } from "./errors.js";
 import { checkTerminal } from "./terminal.js";
+import { createHooks, poststop, type StateBase, type Warn } from "./hooks.js";
 import { launch, type Launched } from "./launch.js";
 
 export interface CreateOptions {
@@ -37,6 +40,8 @@ export interface CreateOptions {
   systemdCgroup?: boolean;
   /** --no-new-keyring: the container stays in the caller's session keyring */
   noNewKeyring?: boolean;
+  /** where a failing poststop hook is reported */
+  warn?: Warn;
 }
 
 export interface Created { record: ContainerRecord; launched: Launched }
@@ -55,6 +60,7 @@ export async function create(host: Host, opts: CreateOptions): Promise<Created> 
   // libseccomp refuses what the schema cannot know (an architecture, a rule): before the host changes
   if (plan.seccomp) plan.seccomp.program = compileSeccomp(plan.seccomp.profile);
   encodePlan(plan); // refuses NUL bytes now, before the host changes
+  const base: StateBase = { ociVersion: spec.ociVersion, id: opts.id, bundle, annotations: spec.annotations ?? {} };
   const dir = host.store.reserve(opts.id);
   let launched: Launched | undefined;
   let cgroup: CgroupRecord | undefined;
@@ -68,7 +74,8 @@ export async function create(host: Host, opts: CreateOptions): Promise<Created> 
     const seccompState = (pid: number) => listenerState(spec, opts.id, bundle, plan, pid);
     const leaves = plan.cgroup?.leaves ?? [];
     const join = (pid: number) => joinCgroup(leaves, pid, host.cgroups);
-    launched = await launch(plan, { preserveFds: extraFds.total, seccompState, joinCgroup: join });
+    const hooks = (pid: number) => createHooks(spec, base, pid);
+    launched = await launch(plan, { preserveFds: extraFds.total, seccompState, joinCgroup: join, hooks });
     const record = { ...recordOf(host, opts.id, bundle, plan, spec, launched.pid, dir, cgroup), ...(opts.noNewKeyring ? { noNewKeyring: true } : {}) };
     host.store.write(record);
     clearPendingCgroup(dir);
@@ -81,6 +88,7 @@ export async function create(host: Host, opts: CreateOptions): Promise<Created> 
     await launched?.abort();
     await tearDownCgroup(cgroup, host.cgroups).catch(() => undefined); // the first error is the one to tell
     host.store.remove(opts.id);
+    await poststop(base, spec.hooks?.poststop, opts.warn ?? (() => undefined));
     throw err;
   }
 }
@@ -120,7 +128,15 @@ function recordOf(host: Host, id: string, bundle: string, plan: InitPlan, spec: 
     execSocket: path.join(dir, "exec.sock"),
     ...(cgroup ? { cgroup } : {}),
     spec, // exec joins what it made and starts processes as it says
+    ...keptHooks(spec),
   };
+}
+
+/** what runs after create: the bundle may have changed or be gone by then */
+function keptHooks(spec: Spec): Pick<ContainerRecord, "hooks"> {
+  const { poststart, poststop: stop } = spec.hooks ?? {};
+  if (!poststart?.length && !stop?.length) return {};
+  return { hooks: { ...(poststart?.length ? { poststart } : {}), ...(stop?.length ? { poststop: stop } : {}) } };
 }
 
 /** the bare pid, no newline (containerd parses it untrimmed), renamed into place */

@@ -2,12 +2,15 @@ import type { Host } from "../host/host.js";
 import { validateId, type ContainerRecord } from "../host/state.js";
 import { containerPids, isPaused, pendingCgroup, signalAll, tearDownCgroup } from "./cgroup.js";
 import { RuntimeError, isKind, notStopped } from "./errors.js";
+import { poststop, type Warn } from "./hooks.js";
 import { signalIfAlive } from "./kill.js";
 import { statusOf } from "./status.js";
 
 export interface DeleteOptions {
   /** Kill a running container first (SIGKILL); an unknown id is then not an error. */
   force?: boolean;
+  /** where a failing poststop hook is reported */
+  warn?: Warn;
 }
 
 const SIGKILL = 9;
@@ -23,20 +26,22 @@ export async function deleteContainer(host: Host, id: string, options: DeleteOpt
   // A created container has not run user code yet, so runc kills it without --force.
   if (status !== "stopped" && status !== "created" && !options.force) throw notStopped(id, status);
   if (record !== null) await killAndWait(host, record);
-  await destroy(host, id, record);
+  await destroy(host, id, record, options.warn);
 }
 
 /**
  * What is left once the init is gone: processes still in the cgroup (a
  * container without its own pid namespace leaves them), the cgroup runts
- * made, the state dir. `run` in the foreground ends the same way.
+ * made, the state dir; then the poststop hooks, kept in state.json (the
+ * bundle may be gone), after the container is destroyed as runtime.md's
+ * lifecycle orders it (steps 12, 13). `run` in the foreground ends the same way.
  */
-export async function destroy(host: Host, id: string, record: ContainerRecord | null): Promise<void> {
-  // TODO(hooks): poststop hooks run here, before the state goes (issue 5).
+export async function destroy(host: Host, id: string, record: ContainerRecord | null, warn: Warn = () => undefined): Promise<void> {
   const cgroup = record ? record.cgroup : pendingCgroup(host.store.dir(id));
   if (cgroup && containerPids(cgroup, host.cgroups).length > 0) await signalAll(host, cgroup, SIGKILL);
   await tearDownCgroup(cgroup, host.cgroups);
   host.store.remove(id);
+  if (record) await poststop(record, record.hooks?.poststop, warn);
 }
 
 /** The record, null while creating, or undefined when missing and --force forgives it. */

@@ -3,7 +3,7 @@
 // clients match on (CONTRACT.md "Errors"), which are kept exactly as runc has them.
 
 /** Errors callers branch on; the message stays the thing clients read. */
-export type ErrorKind = "not-exist" | "not-running" | "exists" | "invalid-id" | "not-stopped" | "usage";
+export type ErrorKind = "not-exist" | "not-running" | "exists" | "invalid-id" | "not-stopped" | "usage" | "hook";
 
 export class RuntimeError extends Error {
   readonly kind?: ErrorKind;

@@ -2,8 +2,8 @@
  * launch.ts: starts runts-init (native/main.c) and answers it, per the
  * sequence in native/protocol.h and src/native/wire.ts:
  *   PLAN → PID → [CGROUP_REQ → CGROUP_ACK] → [IDMAP_REQ → IDMAP_ACK]
- *   → [SECCOMP_STATE_REQ → SECCOMP_STATE]
- *   → READY | ERROR → COMMIT.
+ *   → [SECCOMP_STATE_REQ → SECCOMP_STATE] → [HOOKS_REQ → (prestart and
+ *   createRuntime hooks) → HOOKS_ACK] → READY | ERROR → COMMIT.
  * For exec (FLAG_EXEC) the init execs right after READY: launch resolves
  * once the sync socket closes without an ERROR, i.e. execve succeeded.
  * PID arrives on one socket and the child's requests on the other, so a
@@ -41,6 +41,8 @@ export interface LaunchOptions {
   seccompState?: (pid: number) => Buffer;
   /** put the init into the container's cgroup (src/host/cgroupfs.ts joinCgroup) */
   joinCgroup?: (pid: number) => void;
+  /** run the prestart and createRuntime hooks; the HOOKS_ACK payload (src/runtime/hooks.ts createHooks) */
+  hooks?: (pid: number) => Promise<Buffer>;
 }
 
 // The bundler (scripts/build.mjs) defines the package root; a plain tsc
@@ -134,6 +136,7 @@ class Session {
     else if (this.pid === undefined) this.waiting.push(f);
     else if (f.type === Msg.CGROUP_REQ) this.joinCgroup();
     else if (f.type === Msg.IDMAP_REQ) this.writeIdMaps();
+    else if (f.type === Msg.HOOKS_REQ) void this.runHooks();
     else if (f.type === Msg.SECCOMP_STATE_REQ) this.sync.write(frame(Msg.SECCOMP_STATE, this.opts.seccompState?.(this.pid) ?? Buffer.alloc(0)));
     else if (f.type === Msg.READY && this.exec) this.readySeen = true;
     else if (f.type === Msg.READY) {
@@ -154,6 +157,17 @@ class Session {
     try {
       this.opts.joinCgroup?.(this.pid!);
       this.sync.write(frame(Msg.CGROUP_ACK));
+    } catch (err) {
+      this.failure ??= describe(err);
+      this.sync.destroy();
+    }
+  }
+
+  /** the init waits before pivot_root while the hooks run; a failing one ends the create */
+  private async runHooks(): Promise<void> {
+    try {
+      const ack = await this.opts.hooks?.(this.pid!);
+      this.sync.write(frame(Msg.HOOKS_ACK, ack ?? Buffer.alloc(0)));
     } catch (err) {
       this.failure ??= describe(err);
       this.sync.destroy();

@@ -8,6 +8,8 @@ import type { ContainerRecord } from "../host/state.js";
 import { create, type CreateOptions } from "./create.js";
 import { destroy } from "./delete.js";
 import type { Launched } from "./launch.js";
+import { isKind } from "./errors.js";
+import type { Warn } from "./hooks.js";
 import { start } from "./start.js";
 import { constants } from "node:os";
 
@@ -19,14 +21,15 @@ const FORWARDED = ["SIGINT", "SIGTERM", "SIGHUP", "SIGQUIT", "SIGUSR1", "SIGUSR2
 export async function run(host: Host, opts: RunOptions): Promise<number> {
   const { launched, record } = await create(host, { ...opts, foreground: !opts.detach });
   try {
-    await start(host, opts.id);
+    await start(host, opts.id, opts.warn);
   } catch (err) {
-    if (!opts.detach) await cleanup(host, opts.id, record);
+    // a failing hook: start has already stopped and destroyed the container
+    if (!opts.detach && !isKind(err, "hook")) await cleanup(host, opts.id, record, opts.warn);
     throw err;
   }
   if (opts.detach) return 0;
   const code = await forwardSignals(host, launched, record.spec?.process?.terminal === true);
-  await destroy(host, opts.id, record);
+  await destroy(host, opts.id, record, opts.warn);
   return code;
 }
 
@@ -46,7 +49,7 @@ export async function forwardSignals(host: Host, launched: Launched, terminal: b
   return code;
 }
 
-async function cleanup(host: Host, id: string, record: ContainerRecord): Promise<void> {
+async function cleanup(host: Host, id: string, record: ContainerRecord, warn?: Warn): Promise<void> {
   try { host.kill(record.pid, 9); } catch { /* already gone */ }
-  await destroy(host, id, record);
+  await destroy(host, id, record, warn);
 }

@@ -3,17 +3,22 @@
  * <state>/exec.sock (native/child.c); we connect, remove the socket (from
  * now on the status is "running") and read: EOF means execve succeeded,
  * because the connection is close-on-exec; an ERROR frame means it failed.
+ * The init runs the startContainer hooks before execve; the poststart hooks
+ * run here, after it.
  */
 import { unlinkSync } from "node:fs";
 import { connect } from "node:net";
 import path from "node:path";
 import type { Host } from "../host/host.js";
+import type { ContainerRecord } from "../host/state.js";
 import { describeFailure } from "../native/messages.js";
-import { decodeFailure, FrameReader, Msg } from "../native/wire.js";
-import { RuntimeError, describe, notExist } from "./errors.js";
+import { decodeFailure, FrameReader, Msg, StepId, type InitFailure } from "../native/wire.js";
+import { deleteContainer } from "./delete.js";
+import { RuntimeError, describe, isKind, notExist } from "./errors.js";
+import { hookState, runHooks, type Warn } from "./hooks.js";
 import { statusOf } from "./status.js";
 
-export async function start(host: Host, id: string): Promise<void> {
+export async function start(host: Host, id: string, warn: Warn = () => undefined): Promise<void> {
   const record = host.store.read(id);
   const status = statusOf(record, host);
   if (record === null) throw new RuntimeError(`cannot start container \`${id}\`: it is still being created`);
@@ -21,7 +26,24 @@ export async function start(host: Host, id: string): Promise<void> {
   if (status === "stopped") throw new RuntimeError("cannot start a container that has stopped");
   if (status === "paused") throw new RuntimeError("cannot start a container in the paused state");
   if (status !== "created") throw new RuntimeError("cannot start an already running container");
-  await release(record.execSocket, id);
+  try {
+    await release(record.execSocket, id);
+    await runHooks("poststart", record.hooks?.poststart, hookState(record, "running", record.pid));
+  } catch (err) {
+    // runtime.md, lifecycle steps 7 and 9: if a startContainer or poststart hook
+    // fails, "the runtime MUST generate an error, stop the container, and
+    // continue the lifecycle at step 12": destroyed, then the poststop hooks
+    if (isKind(err, "hook")) await stopAndDestroy(host, record, warn);
+    throw err;
+  }
+}
+
+async function stopAndDestroy(host: Host, record: ContainerRecord, warn: Warn): Promise<void> {
+  try {
+    await deleteContainer(host, record.id, { force: true, warn });
+  } catch (err) {
+    warn(`destroy container \`${record.id}\` after its hook failed: ${describe(err)}`);
+  }
 }
 
 function release(socket: string, id: string): Promise<void> {
@@ -29,16 +51,24 @@ function release(socket: string, id: string): Promise<void> {
   process.chdir(path.dirname(socket));
   return new Promise((resolve, reject) => {
     const reader = new FrameReader();
-    let failure: string | undefined;
+    let failure: InitFailure | undefined;
+    let connectError: string | undefined;
     const conn = connect(path.basename(socket));
     conn.on("connect", () => unlinkSync(path.basename(socket)));
     conn.on("data", (chunk: Buffer) => {
-      for (const f of reader.push(chunk))
-        if (f.type === Msg.ERROR) failure = describeFailure(decodeFailure(f.payload));
+      for (const f of reader.push(chunk)) if (f.type === Msg.ERROR) failure ??= decodeFailure(f.payload);
     });
     conn.on("error", (err) => {
-      failure ??= (err as NodeJS.ErrnoException).code === "ENOENT" ? notExist(id).message : `connect to the container's init: ${describe(err)}`;
+      connectError ??= (err as NodeJS.ErrnoException).code === "ENOENT" ? notExist(id).message : `connect to the container's init: ${describe(err)}`;
     });
-    conn.on("close", () => (failure ? reject(new RuntimeError(`unable to start container process: ${failure}`)) : resolve()));
+    conn.on("close", () => {
+      if (failure) reject(new RuntimeError(`unable to start container process: ${describeFailure(failure)}`, { kind: hookStep(failure) ? "hook" : undefined }));
+      else if (connectError) reject(new RuntimeError(`unable to start container process: ${connectError}`));
+      else resolve();
+    });
   });
+}
+
+function hookStep(f: InitFailure): boolean {
+  return f.step === StepId.HOOK_START_CONTAINER || f.step === StepId.HOOK_CREATE_CONTAINER;
 }

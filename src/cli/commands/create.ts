@@ -22,7 +22,7 @@ export const create: CommandSpec = {
   flags: createFlags,
   minArgs: 1,
   maxArgs: 1,
-  async run({ host, flags, globals, args: [id] }) {
+  async run({ host, flags, globals, log, args: [id] }) {
     await createContainer(host, {
       id,
       bundle: stringFlag(flags, "bundle") ?? process.cwd(),
@@ -32,6 +32,7 @@ export const create: CommandSpec = {
       noNewKeyring: boolFlag(flags, "no-new-keyring"),
       preserveFds: countFlag(flags, "preserve-fds"),
       systemdCgroup: globals.systemdCgroup,
+      warn: (msg) => log.warn(msg),
     });
     return 0;
   },

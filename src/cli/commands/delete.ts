@@ -14,8 +14,8 @@ export const del: CommandSpec = {
   ],
   minArgs: 1,
   maxArgs: 1,
-  async run({ host, flags, args: [id] }) {
-    await deleteContainer(host, id, { force: boolFlag(flags, "force") });
+  async run({ host, flags, log, args: [id] }) {
+    await deleteContainer(host, id, { force: boolFlag(flags, "force"), warn: (msg) => log.warn(msg) });
     return 0;
   },
 };

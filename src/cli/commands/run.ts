@@ -17,7 +17,7 @@ export const run: CommandSpec = {
   ],
   minArgs: 1,
   maxArgs: 1,
-  async run({ host, flags, globals, args: [id] }) {
+  async run({ host, flags, globals, log, args: [id] }) {
     return runContainer(host, {
       id,
       bundle: stringFlag(flags, "bundle") ?? process.cwd(),
@@ -28,6 +28,7 @@ export const run: CommandSpec = {
       preserveFds: countFlag(flags, "preserve-fds"),
       detach: boolFlag(flags, "detach"),
       systemdCgroup: globals.systemdCgroup,
+      warn: (msg) => log.warn(msg),
     });
   },
 };

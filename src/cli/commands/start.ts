@@ -11,8 +11,8 @@ export const start: CommandSpec = {
   flags: [],
   minArgs: 1,
   maxArgs: 1,
-  async run({ host, args: [id] }) {
-    await startContainer(host, id);
+  async run({ host, log, args: [id] }) {
+    await startContainer(host, id, (msg) => log.warn(msg));
     return 0;
   },
 };
