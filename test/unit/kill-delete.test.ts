@@ -1,6 +1,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { existsSync } from "node:fs";
+import { existsSync, readFileSync, rmSync } from "node:fs";
+import { join } from "node:path";
 import { deleteContainer } from "../../src/runtime/delete.js";
 import { kill } from "../../src/runtime/kill.js";
 import { addContainer, fakeHost, statLine, type FakeHost } from "./fake-host.js";
@@ -120,4 +121,22 @@ test("delete --force gives up when SIGKILL does not take within 5s", async (t) =
   });
   assert.equal(slept, 5000);
   assert.equal(existsSync(host.store.dir("c1")), true);
+});
+
+test("delete runs the poststop hooks kept in state.json once the state is gone; a failing one is a warning", async (t) => {
+  const host = setup(t);
+  const out = join(host.store.root, "..", `poststop-${process.pid}`);
+  t.after(() => rmSync(out, { force: true }));
+  const dir = host.store.dir("c1");
+  const hooks = { poststop: [
+    { path: "/bin/sh", args: ["sh", "-c", "exit 4"] },
+    { path: "/bin/sh", args: ["sh", "-c", `{ test -e "${dir}" && echo dir-left || echo dir-gone; cat; } > "${out}"`] },
+  ] };
+  addContainer(host, "c1", "stopped", { hooks, annotations: { k: "v" } });
+  const warnings: string[] = [];
+  await deleteContainer(host, "c1", { warn: (m) => warnings.push(m) });
+  const [where, state] = readFileSync(out, "utf8").split("\n");
+  assert.equal(where, "dir-gone");
+  assert.deepEqual(JSON.parse(state), { ociVersion: "1.3.0", id: "c1", status: "stopped", pid: 0, bundle: "/bundles/c1", annotations: { k: "v" } });
+  assert.deepEqual(warnings, ["error running poststop hook #0 `/bin/sh`: exit status 4"]);
 });

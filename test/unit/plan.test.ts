@@ -176,3 +176,21 @@ test("the full-v1.3.json config: its idmap mount is refused by name, not misread
   const withLsm = { ...ROOT_FACTS, apparmor: true, selinux: true };
   assert.throws(() => planInit(input(spec, { host: { security: withLsm } })), { message: "config.json: /mounts/1/options/2: mount option `idmap` is not supported yet" });
 });
+
+test("hooks: C gets createContainer then startContainer hooks, each kind in order; FLAG_HOOKS only when a hook runs before start returns", () => {
+  const FLAG_HOOKS = 64;
+  const spec = runcSpec();
+  spec.hooks = { startContainer: [{ path: "/s" }], createContainer: [{ path: "/c1" }, { path: "/c2" }], poststart: [{ path: "/p" }] };
+  const plan = planInit(input(spec));
+  assert.deepEqual(plan.hooks.map((h) => [h.kind, h.hook.path]), [["createContainer", "/c1"], ["createContainer", "/c2"], ["startContainer", "/s"]]);
+  assert.equal(plan.flags & FLAG_HOOKS, FLAG_HOOKS);
+  for (const kind of ["prestart", "createRuntime", "createContainer", "startContainer"] as const) {
+    const s = runcSpec();
+    s.hooks = { [kind]: [{ path: "/h" }] };
+    assert.equal(planInit(input(s)).flags & FLAG_HOOKS, FLAG_HOOKS, kind);
+  }
+  const after = runcSpec();
+  after.hooks = { poststart: [{ path: "/p" }], poststop: [{ path: "/q" }], prestart: [] };
+  assert.equal(planInit(input(after)).flags & FLAG_HOOKS, 0, "poststart and poststop run in runts, after create");
+  assert.deepEqual(planInit(input(after)).hooks, []);
+});

@@ -6,7 +6,7 @@ import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describeFailure } from "../../src/native/messages.js";
-import { ABI, decodeFailure, encodePlan, frame, FrameReader, MAGIC, MountKind, Msg, PlanFlag, Step, StepId, Tag } from "../../src/native/wire.js";
+import { ABI, decodeFailure, encodePlan, frame, FrameReader, HookKind, hooksAck, MAGIC, MountKind, Msg, PlanFlag, Step, StepId, Tag } from "../../src/native/wire.js";
 import { planInit, type InitPlan } from "../../src/plan/plan.js";
 import type { Spec } from "../../src/spec/types.js";
 import { fixtureConfig, repoRoot, ROOT_FACTS } from "./fixtures.js";
@@ -28,6 +28,8 @@ test("protocol.h and wire.ts agree on the ABI, the magic and every number", () =
   assert.deepEqual(cEnum("FLAG"), { ...PlanFlag });
   const kinds = cEnum("MOUNT");
   assert.deepEqual(Object.fromEntries(Object.entries(kinds).map(([k, v]) => [k.toLowerCase(), v])), { ...MountKind });
+  const hooks = cEnum("HOOK");
+  assert.deepEqual(Object.fromEntries(Object.entries(hooks).map(([k, v]) => [k.toLowerCase().replace(/_(.)/g, (_, c: string) => c.toUpperCase()), v])), { ...HookKind });
   const steps = cEnum("STEP");
   assert.deepEqual(Object.values(steps).sort((a, b) => a - b), Object.keys(Step).map(Number), "every C step has its words");
   for (const [name, n] of Object.entries(StepId)) assert.equal(steps[name], n, `STEP_${name}`);
@@ -173,4 +175,36 @@ test("the security steps' facts become sentences naming the config entry", () =>
   assert.equal(say(StepId.SECCOMP_NOTIFY, 111, 0, "/run/agent.sock"), "send the seccomp notify fd to the listener `/run/agent.sock` (config.json /linux/seccomp/listenerPath): connection refused");
   assert.equal(say(StepId.CWD_ESCAPE, 1, 0, "/proc/self/fd/5"), "the cwd `/proc/self/fd/5` leads outside the container's root (through an inherited fd?): refused (CVE-2024-21626)");
   assert.equal(say(StepId.OOM_SCORE_ADJ, 13, 0, "/proc/self/oom_score_adj"), "write oom_score_adj `-5` (config.json /process/oomScoreAdj): permission denied (lowering it needs CAP_SYS_RESOURCE, which runts does not hold here)");
+});
+
+test("hooks C runs: one record each, kind, timeout, counts, then path, args and env as strings; the others stay in runts", () => {
+  const spec = fixtureConfig("runc-spec.json") as Spec;
+  spec.hooks = {
+    prestart: [{ path: "/bin/net" }],
+    startContainer: [{ path: "/s", timeout: 7 }],
+    createContainer: [{ path: "/c", args: ["c0", "-x"], env: ["A=1"] }],
+    poststop: [{ path: "/bin/clean" }],
+  };
+  const p = planInit({ spec, id: "x", bundle: "/b", stateDir: "/run/runts/x", noPivot: false, foreground: false, host: { security: ROOT_FACTS } });
+  const hooks = records(encodePlan(p)).filter((r) => r.tag === Tag.HOOK).map((r) => r.payload);
+  assert.equal(hooks.length, 2, "createContainer and startContainer only");
+  const [c, st] = hooks;
+  assert.deepEqual([c.readUInt32LE(0), c.readUInt32LE(4), c.readUInt32LE(8), c.readUInt32LE(12)], [HookKind.createContainer, 0, 2, 1]);
+  assert.deepEqual(c.subarray(16).toString().split("\0"), ["/c", "c0", "-x", "A=1", ""]);
+  assert.deepEqual([st.readUInt32LE(0), st.readUInt32LE(4), st.readUInt32LE(8), st.readUInt32LE(12)], [HookKind.startContainer, 7, 0, 0]);
+  assert.deepEqual(st.subarray(16).toString().split("\0"), ["/s", ""]);
+  assert.equal(Number(records(encodePlan(p)).find((r) => r.tag === Tag.FLAGS)!.payload.readBigUInt64LE(0)) & PlanFlag.HOOKS, PlanFlag.HOOKS);
+});
+
+test("HOOKS_ACK: the two states, each NUL-terminated", () => {
+  assert.deepEqual(hooksAck('{"status":"creating"}', '{"status":"created"}').toString().split("\0"), ['{"status":"creating"}', '{"status":"created"}', ""]);
+});
+
+test("a hook C ran that failed becomes runc's sentence with the kind, index, path, cause and stderr", () => {
+  const say = sayFor(plan());
+  assert.equal(say(StepId.HOOK_CREATE_CONTAINER, 0, 1, "/bin/mount-hook\nexit 3\nno such volume\n"),
+    "error running createContainer hook #1 `/bin/mount-hook`: exit status 3, stderr: no such volume");
+  assert.equal(say(StepId.HOOK_START_CONTAINER, 0, 0, "/hook\nsignal 9\n"), "error running startContainer hook #0 `/hook`: killed by SIGKILL");
+  assert.equal(say(StepId.HOOK_START_CONTAINER, 0, 0, "/hook\ntimeout 5\n"), "error running startContainer hook #0 `/hook`: still running after its timeout of 5s: killed");
+  assert.equal(say(StepId.HOOK_CREATE_CONTAINER, 2, 0, "/nope\n\n"), "error running createContainer hook #0 `/nope`: exec: no such file or directory");
 });
