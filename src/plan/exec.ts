@@ -73,6 +73,7 @@ export function planExec(input: ExecInput): InitPlan {
     cpuAffinity: planCpuAffinity(spec),
     ...terminal(spec, input.consoleSocket),
     keyring: keyringName(input.id, input.noNewKeyring),
+    hooks: [], // hooks are the container's lifecycle, not an exec's (runc runs none for exec)
   };
 }
 
