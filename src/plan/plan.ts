@@ -117,7 +117,7 @@ export const FLAG_EXEC = 8;
 export const FLAG_TERMINAL = 16;
 /** C asks runts to run its hooks before pivot_root, and for the state its own hooks read */
 const FLAG_HOOKS = 64;
-/** the kinds that need that handshake: every hook that runs before `start` returns but poststart */
+/** the kinds that need it: runts runs the first two then; C's own read the state that comes back */
 const INIT_HOOKS: HookName[] = ["prestart", "createRuntime", "createContainer", "startContainer"];
 
 export function planInit(input: PlanInput): InitPlan {
