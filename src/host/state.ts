@@ -9,7 +9,7 @@
 import * as fs from "node:fs";
 import { join } from "node:path";
 import type { CgroupRecord } from "./cgroupfs.js";
-import type { Hook, Spec } from "../spec/types.js";
+import type { Spec } from "../spec/types.js";
 import type { Store } from "./host.js";
 import { RuntimeError, describe, errnoCode, exists, invalidId, notExist } from "../runtime/errors.js";
 
@@ -30,12 +30,10 @@ export interface ContainerRecord {
   execSocket: string;
   /** The container's cgroup and its resources as last set (create, update); absent on a host without cgroups. */
   cgroup?: CgroupRecord;
-  /** The config as created: exec joins its namespaces and applies its seccomp (the bundle may change or go). */
+  /** The config as created (the bundle may change or go): exec joins its namespaces and applies its seccomp; start and delete run its poststart and poststop hooks. */
   spec?: Spec;
   /** Created with --no-new-keyring: exec stays out of the container's keyring too. */
   noNewKeyring?: boolean;
-  /** The hooks runts runs after create, kept because the bundle may change or be gone by then; absent without any. */
-  hooks?: { poststart?: Hook[]; poststop?: Hook[] };
 }
 
 const STATE_FILE = "state.json";

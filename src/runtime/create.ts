@@ -127,16 +127,10 @@ function recordOf(host: Host, id: string, bundle: string, plan: InitPlan, spec: 
     created: host.now().toISOString(), owner: "", annotations: spec.annotations ?? {},
     execSocket: path.join(dir, "exec.sock"),
     ...(cgroup ? { cgroup } : {}),
-    spec, // exec joins what it made and starts processes as it says
-    ...keptHooks(spec),
+    // the bundle may have changed or be gone later: exec joins what this config
+    // made and starts processes as it says; start and delete run its hooks
+    spec,
   };
-}
-
-/** what runs after create: the bundle may have changed or be gone by then */
-function keptHooks(spec: Spec): Pick<ContainerRecord, "hooks"> {
-  const { poststart, poststop: stop } = spec.hooks ?? {};
-  if (!poststart?.length && !stop?.length) return {};
-  return { hooks: { ...(poststart?.length ? { poststart } : {}), ...(stop?.length ? { poststop: stop } : {}) } };
 }
 
 /** the bare pid, no newline (containerd parses it untrimmed), renamed into place */

@@ -41,7 +41,7 @@ export async function destroy(host: Host, id: string, record: ContainerRecord | 
   if (cgroup && containerPids(cgroup, host.cgroups).length > 0) await signalAll(host, cgroup, SIGKILL);
   await tearDownCgroup(cgroup, host.cgroups);
   host.store.remove(id);
-  if (record) await poststop(record, record.hooks?.poststop, warn);
+  if (record) await poststop(record, record.spec?.hooks?.poststop, warn);
 }
 
 /** The record, null while creating, or undefined when missing and --force forgives it. */

@@ -28,7 +28,7 @@ export async function start(host: Host, id: string, warn: Warn = () => undefined
   if (status !== "created") throw new RuntimeError("cannot start an already running container");
   try {
     await release(record.execSocket, id);
-    await runHooks("poststart", record.hooks?.poststart, hookState(record, "running", record.pid));
+    await runHooks("poststart", record.spec?.hooks?.poststart, hookState(record, "running", record.pid));
   } catch (err) {
     // runtime.md, lifecycle steps 7 and 9: if a startContainer or poststart hook
     // fails, "the runtime MUST generate an error, stop the container, and

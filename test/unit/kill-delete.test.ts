@@ -132,7 +132,7 @@ test("delete runs the poststop hooks kept in state.json once the state is gone; 
     { path: "/bin/sh", args: ["sh", "-c", "exit 4"] },
     { path: "/bin/sh", args: ["sh", "-c", `{ test -e "${dir}" && echo dir-left || echo dir-gone; cat; } > "${out}"`] },
   ] };
-  addContainer(host, "c1", "stopped", { hooks, annotations: { k: "v" } });
+  addContainer(host, "c1", "stopped", { spec: { ociVersion: "1.3.0", hooks }, annotations: { k: "v" } });
   const warnings: string[] = [];
   await deleteContainer(host, "c1", { warn: (m) => warnings.push(m) });
   const [where, state] = readFileSync(out, "utf8").split("\n");
