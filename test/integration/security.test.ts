@@ -288,7 +288,7 @@ test("seccomp NOTIFY: the listener gets the notify fd and the container state, a
   let ready = false;
   agent.stdout.on("data", (d) => { out += d; });
   agent.stderr.on("data", () => { ready = true; });
-  const done = new Promise((resolve) => agent.on("exit", resolve));
+  const done = new Promise((resolve) => agent.on("close", resolve));
   try {
     assert.ok(await waitFor(() => ready), "the agent listens");
     const c = probe("mkdir", "/tmp/n");

@@ -28,7 +28,8 @@ async function receiver(): Promise<{ socket: string; output: Promise<string> }> 
   const child = spawn(PROBE, ["recvtty", socket], { stdio: ["ignore", "pipe", "inherit"] });
   let text = "";
   child.stdout.on("data", (d) => (text += d));
-  const output = new Promise<string>((resolve) => child.on("exit", () => resolve(text)));
+  // "close", not "exit": the last of its stdout may come after it exited
+  const output = new Promise<string>((resolve) => child.on("close", () => resolve(text)));
   assert.ok(await waitFor(() => existsSync(socket)), "recvtty listens");
   return { socket, output };
 }
