@@ -27,21 +27,6 @@
 #define TIOCGPTPEER _IO('T', 0x41)
 #endif
 
-/* one message: the pty's name as data (clients want it non-empty), the
- * master as the one SCM_RIGHTS fd (CONTRACT.md "Console socket") */
-static int send_fd(int sock, int fd, const char *name) {
-  char ctl[CMSG_SPACE(sizeof(int))];
-  struct iovec iov = { .iov_base = (void *)name, .iov_len = strlen(name) };
-  struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = ctl, .msg_controllen = sizeof ctl };
-  memset(ctl, 0, sizeof ctl);
-  struct cmsghdr *cm = CMSG_FIRSTHDR(&msg);
-  cm->cmsg_level = SOL_SOCKET;
-  cm->cmsg_type = SCM_RIGHTS;
-  cm->cmsg_len = CMSG_LEN(sizeof(int));
-  memcpy(CMSG_DATA(cm), &fd, sizeof(int));
-  return sendmsg(sock, &msg, MSG_NOSIGNAL) < 0 ? -1 : 0;
-}
-
 static int recv_fd(int sock) {
   char name[64], ctl[CMSG_SPACE(sizeof(int))];
   struct iovec iov = { .iov_base = name, .iov_len = sizeof name };
@@ -69,7 +54,9 @@ void setup_console(struct ctx *c) {
   }
   char name[32];
   snprintf(name, sizeof name, "/dev/pts/%d", n);
-  if (send_fd(c->console_sock, master, name) < 0)
+  /* one message: the pty's name as data (clients want it non-empty), the
+   * master as the one fd (CONTRACT.md "Console socket") */
+  if (send_fd(c->console_sock, master, name, strlen(name)) < 0)
     fail(c, STEP_CONSOLE_SEND, errno, 0, p->console_socket ? p->console_socket : "runts-init");
   close(master);
   close(c->console_sock);

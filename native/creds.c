@@ -117,15 +117,7 @@ void set_creds(struct ctx *c) {
 /* SECCOMP_ACT_NOTIFY: the listener gets the notify fd and the container
  * process state (runtime-spec config-linux.md), as one message */
 static int send_notify_fd(struct ctx *c, int notify_fd) {
-  char cbuf[CMSG_SPACE(sizeof(int))] = {0};
-  struct iovec iov = { .iov_base = c->notify_state, .iov_len = c->notify_state_len };
-  struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = cbuf, .msg_controllen = sizeof cbuf };
-  struct cmsghdr *cm = CMSG_FIRSTHDR(&msg);
-  cm->cmsg_level = SOL_SOCKET;
-  cm->cmsg_type = SCM_RIGHTS;
-  cm->cmsg_len = CMSG_LEN(sizeof(int));
-  memcpy(CMSG_DATA(cm), &notify_fd, sizeof(int));
-  int r = sendmsg(c->notify_sock, &msg, MSG_NOSIGNAL) < 0 ? -1 : 0;
+  int r = send_fd(c->notify_sock, notify_fd, c->notify_state, c->notify_state_len);
   close(notify_fd);
   close(c->notify_sock);
   return r;

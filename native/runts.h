@@ -105,6 +105,7 @@ int plan_decode(struct plan *p, char *buf, size_t len);
 int frame_send(int fd, uint32_t type, const void *payload, uint32_t len);
 int frame_recv(int fd, uint32_t *type, char **payload, uint32_t *len);
 void report_error(int fd, uint32_t step, int err, uint32_t index, const char *detail);
+int send_fd(int sock, int fd, const void *data, size_t len);
 
 /* cloned.c */
 int ensure_sealed_copy(char **argv, char **envp);

@@ -53,6 +53,21 @@ int frame_recv(int fd, uint32_t *type, char **payload, uint32_t *len) {
 }
 
 /* ERROR payload: u32 step, i32 errno, u32 index, detail (not NUL-terminated) */
+/* one message: data, and fd as its one SCM_RIGHTS fd (the console
+ * socket's pty master, the seccomp listener's notify fd) */
+int send_fd(int sock, int fd, const void *data, size_t len) {
+  char ctl[CMSG_SPACE(sizeof(int))];
+  struct iovec iov = { .iov_base = (void *)data, .iov_len = len };
+  struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = ctl, .msg_controllen = sizeof ctl };
+  memset(ctl, 0, sizeof ctl);
+  struct cmsghdr *cm = CMSG_FIRSTHDR(&msg);
+  cm->cmsg_level = SOL_SOCKET;
+  cm->cmsg_type = SCM_RIGHTS;
+  cm->cmsg_len = CMSG_LEN(sizeof(int));
+  memcpy(CMSG_DATA(cm), &fd, sizeof(int));
+  return sendmsg(sock, &msg, MSG_NOSIGNAL) < 0 ? -1 : 0;
+}
+
 void report_error(int fd, uint32_t step, int err, uint32_t index, const char *detail) {
   size_t dlen = detail ? strnlen(detail, 4096) : 0;
   char buf[12 + 4096];

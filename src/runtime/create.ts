@@ -113,9 +113,14 @@ function hostFacts(): HostFacts {
 /** what the seccomp listener receives with the notify fd: the spec's
  * ContainerProcessState, the container still "creating" (runc sends the same) */
 function listenerState(spec: Spec, id: string, bundle: string, plan: InitPlan, pid: number): Buffer {
-  const state = { ociVersion: spec.ociVersion, id, status: "creating", pid, bundle, annotations: spec.annotations ?? {} };
+  return listenerMessage(spec, plan, pid, { id, status: "creating", pid, bundle });
+}
+
+/** the ContainerProcessState the seccomp listener gets for the process `pid`, in a container whose state is `state` */
+export function listenerMessage(spec: Spec, plan: InitPlan, pid: number, state: { id: string; status: string; pid: number; bundle: string }): Buffer {
+  const full = { ociVersion: spec.ociVersion, ...state, annotations: spec.annotations ?? {} };
   return Buffer.from(JSON.stringify({
-    ociVersion: spec.ociVersion, fds: ["seccompFd"], pid, metadata: plan.seccomp?.listenerMetadata ?? "", state,
+    ociVersion: spec.ociVersion, fds: ["seccompFd"], pid, metadata: plan.seccomp?.listenerMetadata ?? "", state: full,
   }));
 }
 

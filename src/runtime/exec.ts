@@ -18,7 +18,7 @@ import { PlanError } from "../plan/mounts.js";
 import type { Process, Spec } from "../spec/types.js";
 import { formatProblems, validateConfig } from "../spec/validate.js";
 import { loadSpec } from "./bundle.js";
-import { inheritedFds, writePidFile } from "./create.js";
+import { inheritedFds, listenerMessage, writePidFile } from "./create.js";
 import { RuntimeError } from "./errors.js";
 import { launch } from "./launch.js";
 import { forwardSignals } from "./run.js";
@@ -56,7 +56,7 @@ export async function exec(host: Host, opts: ExecOptions): Promise<number> {
   const launched = await launch(plan, {
     preserveFds: extraFds.total,
     joinCgroup: (pid) => joinCgroup(dirs, pid, host.cgroups),
-    seccompState: (pid) => Buffer.from(JSON.stringify({ ociVersion: spec.ociVersion, fds: ["seccompFd"], pid, metadata: plan.seccomp?.listenerMetadata ?? "", state: { ociVersion: spec.ociVersion, id: opts.id, status: "running", pid: record.pid, bundle: record.bundle } })),
+    seccompState: (pid) => listenerMessage(spec, plan, pid, { id: opts.id, status: statusOf(record, host), pid: record.pid, bundle: record.bundle }),
   });
   try {
     if (opts.pidFile) writePidFile(opts.pidFile, launched.pid);
