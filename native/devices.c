@@ -14,15 +14,26 @@
 #include <unistd.h>
 #include "runts.h"
 
+/* whether what is at dir/base is the node asked for: its type, and its
+ * numbers unless it is a fifo */
+static int same_node(int dir, const char *base, const struct device_op *d) {
+  struct stat st;
+  if (fstatat(dir, base, &st, AT_SYMLINK_NOFOLLOW) < 0) return 0;
+  if ((st.st_mode & S_IFMT) != (d->mode & S_IFMT)) return 0;
+  return S_ISFIFO(st.st_mode) || st.st_rdev == makedev(d->major, d->minor);
+}
+
 /* a node made with mknod, owned and moded exactly as the config says (the
- * umask would otherwise take bits away); an existing node is kept, as runc */
+ * umask would otherwise take bits away); an existing node is kept, as runc
+ * does, but only if it is that device: anything else at the path is an
+ * error (config-linux.md "Devices") */
 static void mknod_device(struct ctx *c, int rootfd, size_t i) {
   struct device_op *d = &c->plan.devices[i];
   const char *base;
   int dir = open_parent(rootfd, d->path, &base);
   if (dir < 0) fail(c, STEP_DEVICE, errno, (uint32_t)i, d->path);
   if (mknodat(dir, base, (mode_t)d->mode, makedev(d->major, d->minor)) < 0) {
-    if (errno != EEXIST) fail(c, STEP_DEVICE, errno, (uint32_t)i, d->path);
+    if (errno != EEXIST || !same_node(dir, base, d)) fail(c, STEP_DEVICE, errno, (uint32_t)i, d->path);
   } else if (fchownat(dir, base, d->uid, d->gid, AT_SYMLINK_NOFOLLOW) < 0 ||
              fchmodat(dir, base, (mode_t)(d->mode & 07777), 0) < 0) {
     fail(c, STEP_DEVICE, errno, (uint32_t)i, d->path);

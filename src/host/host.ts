@@ -30,6 +30,8 @@ export interface ProcView {
   processState(pid: number): string | null;
   /** "gone" when missing, a zombie, or a different process (start time differs). */
   liveness(pid: number, startTime: string): Liveness;
+  /** the pid as its own (innermost) pid namespace sees it, from NSpid in /proc/PID/status */
+  nsPid(pid: number): number | null;
 }
 
 export interface Host {

@@ -48,7 +48,7 @@ export function readStat(pid: number): string | null {
  * A ProcView over any source of stat lines: /proc for the real host, a table
  * of crafted lines for tests. Each call reads afresh: liveness must not be cached.
  */
-export function procView(read: (pid: number) => string | null): ProcView {
+export function procView(read: (pid: number) => string | null, readStatus: (pid: number) => string | null = () => null): ProcView {
   const statOf = (pid: number): ProcStat | null => {
     const line = read(pid);
     return line === null ? null : parseStat(line);
@@ -57,10 +57,27 @@ export function procView(read: (pid: number) => string | null): ProcView {
     startTime: (pid) => statOf(pid)?.startTime ?? null,
     processState: (pid) => statOf(pid)?.state ?? null,
     liveness: (pid, recorded) => livenessOf(statOf(pid), recorded),
+    nsPid: (pid) => innermostPid(readStatus(pid)),
   };
 }
 
-export const realProc: ProcView = procView(readStat);
+/** the last pid of the "NSpid:" line of /proc/PID/status: the pid in the innermost pid namespace */
+export function innermostPid(status: string | null): number | null {
+  const line = /^NSpid:\s*(.+)$/m.exec(status ?? "");
+  const last = line?.[1].trim().split(/\s+/).pop();
+  return last && /^\d+$/.test(last) ? Number(last) : null;
+}
+
+function readStatus(pid: number): string | null {
+  if (!Number.isSafeInteger(pid) || pid <= 0) return null;
+  try {
+    return readFileSync(`/proc/${pid}/status`, "utf8");
+  } catch {
+    return null;
+  }
+}
+
+export const realProc: ProcView = procView(readStat, readStatus);
 export const { startTime, processState, liveness } = realProc;
 
 /**

@@ -7,7 +7,7 @@ import path from "node:path";
 import type { ConsoleSize, Hook, HookName, Spec } from "../spec/types.js";
 import { planDevices, type DeviceOp } from "./devices.js";
 import { planCgroup, type CgroupFacts, type CgroupPlan } from "./cgroups.js";
-import { planMounts } from "./mounts.js";
+import { planMounts, PlanError } from "./mounts.js";
 import { planSeccomp, type SeccompPlan } from "./seccomp.js";
 import {
   planCaps, planCpuAffinity, planIoPriority, planLsm, planPaths, planPersonality, planRlimits, planScheduler, planSysctls,
@@ -120,8 +120,18 @@ const FLAG_HOOKS = 64;
 /** the kinds that need it: runts runs the first two then; C's own read the state that comes back */
 const INIT_HOOKS: HookName[] = ["prestart", "createRuntime", "createContainer", "startContainer"];
 
+/** linux fields runts does not apply (features.ts says so): refused, since a container without them is
+ * not the one asked for (config.md "Valid values": an unsupported value MUST be an error) */
+const UNSUPPORTED_LINUX = ["intelRdt", "memoryPolicy", "netDevices"] as const;
+
+function refuseUnsupported(spec: Spec): void {
+  const key = UNSUPPORTED_LINUX.find((k) => spec.linux?.[k] !== undefined);
+  if (key) throw new PlanError(`/linux/${key}`, "is not supported by runts");
+}
+
 export function planInit(input: PlanInput): InitPlan {
   const { spec } = input;
+  refuseUnsupported(spec);
   const proc = spec.process!;
   const user = proc.user ?? { uid: 0, gid: 0 };
   const ns = namespaces(spec);

@@ -74,7 +74,7 @@ export async function create(host: Host, opts: CreateOptions): Promise<Created> 
     const seccompState = (pid: number) => listenerState(spec, opts.id, bundle, plan, pid);
     const leaves = plan.cgroup?.leaves ?? [];
     const join = (pid: number) => joinCgroup(leaves, pid, host.cgroups);
-    const hooks = (pid: number) => createHooks(spec, base, pid);
+    const hooks = (pid: number) => createHooks(spec, base, pid, host.proc.nsPid(pid) ?? pid);
     launched = await launch(plan, { preserveFds: extraFds.total, seccompState, joinCgroup: join, hooks });
     const record = { ...recordOf(host, opts.id, bundle, plan, spec, launched.pid, dir, cgroup), ...(opts.noNewKeyring ? { noNewKeyring: true } : {}) };
     host.store.write(record);

@@ -75,13 +75,15 @@ export async function runHooksWarning(kind: HookName, hooks: readonly Hook[] | u
 /**
  * HOOKS_REQ: prestart, then createRuntime, both with the state "creating"
  * and the init's host pid. The answer (HOOKS_ACK) carries the state C gives
- * its own hooks: "creating" for createContainer, "created" for startContainer.
+ * its own hooks: "creating" for createContainer, "created" for startContainer,
+ * with the pid as the container sees it (runtime.md "State": hooks in the
+ * container namespace get the pid as seen there; 1 in a pid namespace of its own).
  */
-export async function createHooks(spec: Spec, base: StateBase, pid: number): Promise<Buffer> {
+export async function createHooks(spec: Spec, base: StateBase, pid: number, containerPid = pid): Promise<Buffer> {
   const creating = hookState(base, "creating", pid);
   await runHooks("prestart", spec.hooks?.prestart, creating);
   await runHooks("createRuntime", spec.hooks?.createRuntime, creating);
-  return hooksAck(JSON.stringify(creating), JSON.stringify(hookState(base, "created", pid)));
+  return hooksAck(JSON.stringify(hookState(base, "creating", containerPid)), JSON.stringify(hookState(base, "created", containerPid)));
 }
 
 /** poststop once the container is gone: status "stopped", pid 0 (as `state` says then) */

@@ -206,11 +206,12 @@ function ruleProblems(raw: unknown, opts: ValidateOptions): ConfigProblem[] {
   return [
     ...rootRules(raw),
     ...processRules(raw, opts.requireProcess === true),
-    ...mountRules(raw),
     ...namespaceRules(raw),
     ...idMappingRules(raw),
     ...utsRules(raw),
     ...hookRules(raw),
+    ...annotationRules(raw),
+    ...seccompRules(raw),
     ...blockIORules(raw),
     ...nulRules(raw, ""),
   ];
@@ -269,10 +270,6 @@ function rlimitRules(rlimits: unknown): ConfigProblem[] {
   }));
 }
 
-function mountRules(doc: Obj): ConfigProblem[] {
-  return entries(doc.mounts).flatMap(([i, m]) => (isObj(m) ? absolutePathRule(m.destination, `/mounts/${i}/destination`) : []));
-}
-
 function namespaces(doc: Obj): unknown {
   return isObj(doc.linux) ? doc.linux.namespaces : undefined;
 }
@@ -322,8 +319,25 @@ function hookRules(doc: Obj): ConfigProblem[] {
   if (!isObj(doc.hooks)) return [];
   const hooks = doc.hooks;
   return Object.keys(hooks).flatMap((name) =>
-    entries(hooks[name]).flatMap(([i, hook]) => (isObj(hook) ? envRules(hook.env, `/hooks/${escapePointer(name)}/${i}/env`) : [])),
+    entries(hooks[name]).flatMap(([i, hook]) => {
+      const at = `/hooks/${escapePointer(name)}/${i}`;
+      return isObj(hook) ? [...absolutePathRule(hook.path, `${at}/path`), ...envRules(hook.env, `${at}/env`)] : [];
+    }),
   );
+}
+
+/** config.md "Annotations": keys MUST NOT be an empty string */
+function annotationRules(doc: Obj): ConfigProblem[] {
+  const keys = isObj(doc.annotations) ? Object.keys(doc.annotations) : [];
+  return keys.includes("") ? [{ path: "/annotations", message: "keys must not be empty" }] : [];
+}
+
+/** config-linux.md "Seccomp": listenerMetadata MUST NOT be set without listenerPath */
+function seccompRules(doc: Obj): ConfigProblem[] {
+  const seccomp = isObj(doc.linux) && isObj(doc.linux.seccomp) ? doc.linux.seccomp : {};
+  return seccomp.listenerMetadata !== undefined && seccomp.listenerPath === undefined
+    ? [{ path: "/linux/seccomp/listenerMetadata", message: "must not be set without listenerPath" }]
+    : [];
 }
 
 function blockIORules(doc: Obj): ConfigProblem[] {

@@ -87,8 +87,9 @@ test("every kind runs, in the spec's order, with the state on stdin and in the n
   const want = (status: string, p: number) => ({ ociVersion: c.ociVersion, id, status, pid: p, bundle: b, annotations: { "runts.test": "hooks" } });
   assert.deepEqual(state("prestart"), want("creating", pid));
   assert.deepEqual(state("createRuntime"), want("creating", pid));
-  assert.deepEqual(state("createContainer"), want("creating", pid));
-  assert.deepEqual(state("startContainer"), want("created", pid));
+  // the hooks in the container's namespaces get the pid as the container sees it: 1 in its own pid namespace
+  assert.deepEqual(state("createContainer"), want("creating", 1));
+  assert.deepEqual(state("startContainer"), want("created", 1));
   assert.deepEqual(state("poststart"), want("running", pid));
   assert.deepEqual(state("poststop"), want("stopped", 0));
 });

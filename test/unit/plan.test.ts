@@ -171,9 +171,13 @@ for (const name of ["containerd.json", "podman.json", "docker.json", "runc-spec.
   });
 }
 
-test("the full-v1.3.json config: its idmap mount is refused by name, not misread (id-mapped mounts come later)", () => {
+test("the full-v1.3.json config: intelRdt, memoryPolicy, netDevices and its idmap mount are refused by name, not ignored or misread", () => {
   const spec = parseConfig(JSON.stringify(fixtureConfig("full-v1.3.json")));
   const withLsm = { ...ROOT_FACTS, apparmor: true, selinux: true };
+  for (const key of ["intelRdt", "memoryPolicy", "netDevices"] as const) {
+    assert.throws(() => planInit(input(spec, { host: { security: withLsm } })), { message: `config.json: /linux/${key}: is not supported by runts` });
+    delete spec.linux![key];
+  }
   assert.throws(() => planInit(input(spec, { host: { security: withLsm } })), { message: "config.json: /mounts/1/options/2: mount option `idmap` is not supported yet" });
 });
 

@@ -125,10 +125,16 @@ test("a mount namespace is required, new or by path", () => {
   assert.doesNotThrow(() => parseConfig(withChange((c) => (c.linux.namespaces[1].path = "/proc/1/ns/mnt"))));
 });
 
-test("a mount destination must be absolute", () => {
+test("a relative mount destination is taken from / (deprecated, still valid: config.md \"Mounts\")", () => {
+  assert.doesNotThrow(() => parseConfig(withChange((c) => (c.mounts = [{ destination: "dev", type: "tmpfs" }]))));
+});
+
+test("hook paths must be absolute; annotation keys must not be empty; listenerMetadata needs listenerPath", () => {
+  rejects((c) => (c.hooks = { poststart: [{ path: "bin/true" }] }), "config.json: /hooks/poststart/0/path: must be an absolute path");
+  rejects((c) => (c.annotations = { "": "x" }), "config.json: /annotations: keys must not be empty");
   rejects(
-    (c) => (c.mounts = [{ destination: "/proc", type: "proc", source: "proc" }, { destination: "dev", type: "tmpfs" }]),
-    "config.json: /mounts/1/destination: must be an absolute path",
+    (c) => (c.linux.seccomp = { defaultAction: "SCMP_ACT_ALLOW", listenerMetadata: "m" }),
+    "config.json: /linux/seccomp/listenerMetadata: must not be set without listenerPath",
   );
 });
 
@@ -290,7 +296,6 @@ test("all problems are reported at once, on one line, in document order", () => 
       "/process/user/uid: must be an integer from 0 to 4294967295; " +
       '/linux/namespaces/2/type: duplicate namespace "pid"; ' +
       "/linux/namespaces/3/type: must be one of pid, network, mount, ipc, uts, user, cgroup, time; " +
-      "/mounts/0/destination: must be an absolute path; " +
       "/hostname: unable to set hostname without a private uts namespace",
   });
 });
