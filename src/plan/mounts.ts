@@ -19,25 +19,26 @@ export class PlanError extends RuntimeError {
 }
 
 /** `cgroups`: the container's own cgroup in each hierarchy (CgroupPlan.hierarchies) */
-export function planMounts(spec: Spec, cgroups: CgroupHierarchy[], cloneFlags: number): MountOp[] {
+export function planMounts(spec: Spec, cgroups: CgroupHierarchy[], cloneFlags: number, bundle = ""): MountOp[] {
   const ops: MountOp[] = [];
   (spec.mounts ?? []).forEach((m, i) => {
-    const op = mountOp(m, i);
+    const op = mountOp(m, i, bundle);
     if (m.type === "cgroup" || m.type === "cgroup2") ops.push(...cgroupMount(op, cgroups, cloneFlags));
     else ops.push(op);
   });
   return [...ops, ...devLinks(spec)];
 }
 
-/** options → flags, propagation and the data string, left to right as mount(8) */
-export function mountOp(m: Mount, index: number): MountOp {
+/** options → flags, propagation and the data string, left to right as mount(8): a later propagation
+ * option replaces an earlier one; a relative bind source is taken from the bundle (config.md "Mounts") */
+export function mountOp(m: Mount, index: number, bundle = ""): MountOp {
   let flags = 0;
   let propagation = 0;
   const data: string[] = [];
   (m.options ?? []).forEach((opt, k) => {
     const known = MOUNT_FLAGS[opt];
     if (known) flags = known.clear ? flags & ~known.flag : flags | known.flag;
-    else if (PROPAGATION[opt] !== undefined) propagation |= PROPAGATION[opt];
+    else if (PROPAGATION[opt] !== undefined) propagation = PROPAGATION[opt];
     else if (UNSUPPORTED_OPTIONS.has(opt))
       throw new PlanError(`/mounts/${index}/options/${k}`, `mount option \`${opt}\` is not supported yet`);
     else if (!IGNORED_OPTIONS.has(opt)) data.push(opt);
@@ -47,9 +48,12 @@ export function mountOp(m: Mount, index: number): MountOp {
   for (const key of ["uidMappings", "gidMappings"] as const)
     if (m[key]) throw new PlanError(`/mounts/${index}/${key}`, "id-mapped mounts are not supported yet");
   const bind = m.type === "bind" || (flags & MS.BIND) !== 0;
+  // `remount` changes the mount already at the destination: C reopens it to reach that mount (do_remount)
+  if ((flags & MS.REMOUNT) !== 0 && !bind)
+    return { kind: "remount", source: "", destination: path.posix.resolve("/", m.destination), type: "", flags: flags & ~MS.REMOUNT, propagation, data: data.join(","), origin: index };
   return {
     kind: bind ? "bind" : "fs",
-    source: bind ? m.source ?? "" : m.source ?? m.type ?? "none",
+    source: bind ? bindSource(m.source ?? "", bundle) : m.source ?? m.type ?? "none",
     destination: path.posix.resolve("/", m.destination),
     type: m.type ?? "",
     flags: bind ? flags | MS.BIND : flags,
@@ -57,6 +61,10 @@ export function mountOp(m: Mount, index: number): MountOp {
     data: data.join(","),
     origin: index,
   };
+}
+
+function bindSource(source: string, bundle: string): string {
+  return bundle && source && !path.isAbsolute(source) ? path.resolve(bundle, source) : source;
 }
 
 /**

@@ -142,7 +142,7 @@ export function planInit(input: PlanInput): InitPlan {
     stateDir: input.stateDir,
     cloneFlags: ns.cloneFlags,
     joins: ns.joins,
-    mounts: labelled(planMounts(spec, cgroup?.hierarchies ?? [], ns.cloneFlags), lsm.mountLabel),
+    mounts: labelled(planMounts(spec, cgroup?.hierarchies ?? [], ns.cloneFlags, input.bundle), lsm.mountLabel),
     rootPropagation: PROPAGATION[spec.linux?.rootfsPropagation ?? ""] ?? 0,
     rootReadonly: spec.root!.readonly === true,
     noPivot: input.noPivot,

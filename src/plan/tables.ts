@@ -60,6 +60,7 @@ export const MOUNT_FLAGS: Record<string, { flag: number; clear?: true }> = {
   nosymfollow: { flag: MS.NOSYMFOLLOW },
   rbind: { flag: MS.BIND | MS.REC },
   relatime: { flag: MS.RELATIME },
+  remount: { flag: MS.REMOUNT },
   ro: { flag: MS.RDONLY },
   rw: { flag: MS.RDONLY, clear: true },
   silent: { flag: MS.SILENT },
