@@ -9,7 +9,7 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
-const tiers = process.argv.slice(2).length ? process.argv.slice(2) : ["unit", "integration"];
+const tiers = process.argv.slice(2).length ? process.argv.slice(2) : ["unit", "integration", "conformance"];
 
 const files = [];
 for (const tier of tiers) {

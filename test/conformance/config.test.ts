@@ -148,6 +148,7 @@ test("invalid values are errors that leave nothing: rlimit type unknown or twice
     [(c) => (c.root.path = "/no/such/rootfs"), /no such file or directory/],
     [(c) => (c.linux.seccomp = { defaultAction: "SCMP_ACT_ALLOW", listenerMetadata: "m" }), /listenerMetadata: must not be set without listenerPath/],
     [(c) => (c.linux.seccomp = { defaultAction: "SCMP_ACT_ALLOW", syscalls: [{ names: ["mkdir"], action: "SCMP_ACT_KILL", errnoRet: 1 }] }), /errnoRet/],
+    [(c) => (c.linux.seccomp = { defaultAction: "SCMP_ACT_ALLOW", syscalls: [{ names: [], action: "SCMP_ACT_ERRNO" }] }), /\/linux\/seccomp\/syscalls\/0\/names/],
   ];
   for (const [change, want] of cases) {
     const c = reportConfig();
