@@ -17,9 +17,9 @@ const failsCleanly = (config: object, args: string[] = []) => createFails(runts,
 test("an invalid config: every problem with its JSON path, before the host is touched", { skip }, () => {
   const c = defaultConfig(["/bin/probe", "exit", "0"]);
   c.linux.namespaces[1].type = "bogus";
-  c.mounts[0].destination = "proc";
+  c.process.cwd = "tmp";
   const msg = failsCleanly(c);
-  assert.match(msg, /^config\.json: \/mounts\/0\/destination: must be an absolute path; /);
+  assert.match(msg, /^config\.json: \/process\/cwd: must be an absolute path; /);
   assert.match(msg, /\/linux\/namespaces\/1\/type: must be one of pid, network, mount, ipc, uts, user, cgroup, time/);
 });
 
