@@ -51,6 +51,18 @@ _Noreturn void fail(struct ctx *c, uint32_t step, int err, uint32_t index, const
   _exit(1);
 }
 
+/* tests only (TAG_FAULT): a fault step fails as any step does, reported on
+ * fd (sync, or at start the connection) */
+static void fault_on(struct ctx *c, uint32_t step, int fd) {
+  if (!fault_here(c, step, fd)) return;
+  report_error(fd, step, ECANCELED, 0, NULL);
+  _exit(1);
+}
+
+static void fault(struct ctx *c, uint32_t step) {
+  fault_on(c, step, c->sync);
+}
+
 /* the child asks, runts does it and acknowledges, the child goes on:
  * CGROUP_REQ (runts moves us into the container's cgroup) and IDMAP_REQ
  * (runts writes our id maps) */
@@ -150,6 +162,7 @@ static _Noreturn void exec_process(struct ctx *c, int conn, char *path) {
   /* after the fds are closed, so a hook inherits none of them; before
    * seccomp, whose filter may forbid fork or poll */
   hooks_at_start(c, fd);
+  fault_on(c, STEP_FAULT_BEFORE_EXEC, fd);
   lock_down(c, fd);
   execve(path, c->plan.argv, c->plan.envp);
   int err = errno;
@@ -163,6 +176,7 @@ static _Noreturn void wait_and_exec(struct ctx *c, char *path) {
   while ((conn = accept4(c->listener, NULL, NULL, SOCK_CLOEXEC)) < 0)
     if (errno != EINTR) _exit(1);
   close(c->listener);
+  fault_on(c, STEP_FAULT_ACCEPTED, conn);
   exec_process(c, conn, path);
 }
 
@@ -213,7 +227,9 @@ int child_main(struct ctx *c) {
   /* the cgroup first, so that all we do is charged to the container; the
    * cgroup namespace after it, rooted there (runc's nsexec does the same) */
   if (p->flags & FLAG_CGROUP) handshake(c, MSG_CGROUP_REQ, MSG_CGROUP_ACK);
+  fault(c, STEP_FAULT_CGROUP_JOINED);
   if (p->clone_flags & CLONE_NEWUSER) handshake(c, MSG_IDMAP_REQ, MSG_IDMAP_ACK);
+  if (p->clone_flags & CLONE_NEWUSER) fault(c, STEP_FAULT_IDMAPPED);
   for (size_t i = 0; i < p->njoins; i++)
     if (p->joins[i].type == CLONE_NEWUSER) p->clone_flags |= CLONE_NEWUSER;
   if (p->clone_flags & CLONE_NEWUSER) become_ns_root();
@@ -227,6 +243,7 @@ int child_main(struct ctx *c) {
   set_lsm_labels(c);
   /* exec: setns(CLONE_NEWNS) in P already made the container's root ours */
   if (!exec) setup_rootfs(c);
+  if (!exec) fault(c, STEP_FAULT_MOUNTED);
   if (p->flags & FLAG_TERMINAL) setup_console(c);
   if (!exec) set_names(c);
   set_process_attrs(c);
@@ -234,6 +251,7 @@ int child_main(struct ctx *c) {
   set_creds(c);
   enter_cwd(c);
   char *path = lookup(c);
+  fault(c, STEP_FAULT_BEFORE_READY);
   prctl(PR_SET_PDEATHSIG, 0);
   if (frame_send(c->sync, MSG_READY, NULL, 0) < 0) _exit(1);
   if (exec) exec_process(c, c->sync, path);

@@ -147,6 +147,11 @@ static int supervise(struct ctx *c, pid_t child) {
     remove_cgroups(c);
     return 1;
   }
+  /* tests: a P that fails after COMMIT, leaving C to runts to clean up */
+  if (fault_here(c, STEP_FAULT_COMMITTED, c->ctl)) {
+    report_error(c->ctl, STEP_FAULT_COMMITTED, ECANCELED, 0, NULL);
+    return 1;
+  }
   if (!(c->plan.flags & FLAG_WAIT)) return 0;
   /* run in the foreground: runts forwards signals to the container; a ^C on
    * the terminal must not take us away before we report the status */
@@ -165,19 +170,29 @@ static _Noreturn void die(struct ctx *c, uint32_t step, const char *detail) {
   _exit(1);
 }
 
+/* tests only (TAG_FAULT): P's failure at a fault step is a step's failure */
+static void fault(struct ctx *c, uint32_t step) {
+  if (!fault_here(c, step, c->ctl)) return;
+  errno = ECANCELED;
+  die(c, step, NULL);
+}
+
 int main(int argc, char **argv, char **envp) {
   struct ctx c = { .state_dirfd = -1, .listener = -1, .notify_sock = -1, .console_sock = -1, .relay_sock = -1 };
   reset_signals();
+  c.runts_pid = getppid();
   if (argc < 2) return 2;
   c.preserve = atoi(argv[1]);
   c.ctl = 3 + c.preserve;
   c.sync = c.ctl + 1;
   if (ensure_sealed_copy(argv, envp) < 0) die(&c, STEP_DECODE, "sealed copy of runts-init");
   if (read_plan(&c) < 0) { errno = EINVAL; die(&c, STEP_DECODE, "plan"); }
+  fault(&c, STEP_FAULT_DECODED);
   const char *bad = c.plan.state_dir;
   if (!(c.plan.flags & FLAG_EXEC)) {
     c.state_dirfd = open(bad, O_PATH | O_DIRECTORY | O_CLOEXEC);
     if (c.state_dirfd < 0 || bind_exec_socket(&c) < 0) die(&c, STEP_EXEC_SOCKET, bad);
+    fault(&c, STEP_FAULT_EXEC_SOCKET);
   }
   if (open_console_channel(&c) < 0) die(&c, STEP_CONSOLE_SOCKET, c.plan.console_socket);
   if (c.plan.seccomp_listener && connect_listener(&c) < 0) die(&c, STEP_SECCOMP_NOTIFY, c.plan.seccomp_listener);
@@ -190,6 +205,12 @@ int main(int argc, char **argv, char **envp) {
   pid_t child = clone_child(&c);
   if (child < 0) die(&c, STEP_CLONE, "clone3");
   if (child == 0) _exit(child_main(&c));
+  if (fault_here(&c, STEP_FAULT_CLONED, c.ctl)) {
+    kill(child, SIGKILL);
+    waitpid(child, NULL, 0);
+    errno = ECANCELED;
+    die(&c, STEP_FAULT_CLONED, NULL);
+  }
   close(c.sync);
   if (c.listener >= 0) close(c.listener);
   if (c.notify_sock >= 0) close(c.notify_sock);

@@ -164,6 +164,7 @@ static int decode_security(struct plan *p, uint16_t tag, struct cursor *c) {
   case TAG_CONSOLE_SOCKET: return (p->console_socket = take_str(c)) ? 0 : -1;
   case TAG_CONSOLE_SIZE: p->has_console_size = 1; p->console_rows = u64_of(c); p->console_cols = u64_of(c); return 0;
   case TAG_KEYRING: return (p->keyring = take_str(c)) ? 0 : -1;
+  case TAG_FAULT: return take(c, &p->fault_step, 4) || take(c, &p->fault_mode, 4) ? -1 : 0;
   default: return 1;
   }
 }

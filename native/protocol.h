@@ -81,11 +81,16 @@
  * filter and execs. EOF on the connection means execve succeeded; an ERROR
  * frame means a step, a hook or execve did not. runts then runs the
  * poststart hooks; delete runs the poststop ones (src/runtime/hooks.ts).
+ *
+ * faults (tests only, TAG_FAULT): at a STEP_FAULT_* point the init either
+ * fails as a step does, or sends MSG_FAULT where it would send an ERROR (P
+ * on ctl, C on sync, or at start on the connection) and waits for EOF:
+ * runts kills itself on reading it, so a test sees runts die right there.
  */
 #ifndef RUNTS_PROTOCOL_H
 #define RUNTS_PROTOCOL_H
 
-#define RUNTS_ABI 4
+#define RUNTS_ABI 5
 #define RUNTS_MAGIC 0x53544e52u /* "RNTS" little-endian */
 
 /* frame types */
@@ -103,6 +108,8 @@ enum msg_type {
   MSG_CGROUP_ACK = 17,
   MSG_HOOKS_REQ = 20,
   MSG_HOOKS_ACK = 21,
+  MSG_FAULT = 60,      /* test only: u32 step; the init reached the step of
+                          a TAG_FAULT with FAULT_REPORT and waits for EOF */
 };
 
 /*
@@ -159,6 +166,18 @@ enum plan_tag {
   TAG_HOOK = 44,         /* u32 HOOK_* kind, u32 timeout in seconds (0: none),
                             u32 nargs, u32 nenv, str path, nargs x str args,
                             nenv x str env; repeated, in the config's order */
+  TAG_FAULT = 60,        /* test only: u32 STEP_FAULT_*, u32 FAULT_* mode;
+                            runts sends it only under RUNTS_TEST_FAULTS=1
+                            (src/runtime/fault.ts) */
+};
+
+/* TAG_FAULT: what the init does when it reaches the step. FAIL: ERROR
+ * (the step, ECANCELED) and exit, as a failing step does. REPORT: MSG_FAULT
+ * on the socket to runts, which SIGKILLs itself on reading it; the init
+ * waits for the EOF, then goes on, so runts dies exactly there. */
+enum fault_mode {
+  FAULT_FAIL = 1,
+  FAULT_REPORT = 2,
 };
 
 /* the hooks C runs (TAG_HOOK); runts runs prestart, createRuntime,
@@ -246,6 +265,18 @@ enum step {
    * "timeout N" (seconds), empty when errno says why it did not start */
   STEP_HOOK_CREATE_CONTAINER = 53,
   STEP_HOOK_START_CONTAINER = 54,
+  /* test only: where TAG_FAULT can stop the init (src/runtime/fault.ts
+   * names them init.*); P's, then C's, in the order they are reached */
+  STEP_FAULT_DECODED = 70,      /* P: the plan decoded */
+  STEP_FAULT_EXEC_SOCKET = 71,  /* P: <state>/exec.sock bound */
+  STEP_FAULT_CLONED = 72,       /* P: C cloned, PID not sent */
+  STEP_FAULT_CGROUP_JOINED = 73,/* C: after CGROUP_ACK */
+  STEP_FAULT_IDMAPPED = 74,     /* C: after IDMAP_ACK */
+  STEP_FAULT_MOUNTED = 75,      /* C: mounts made, pivoted */
+  STEP_FAULT_BEFORE_READY = 76, /* C: set up, READY not sent */
+  STEP_FAULT_COMMITTED = 77,    /* P: COMMIT received */
+  STEP_FAULT_ACCEPTED = 78,     /* C: start's connection accepted */
+  STEP_FAULT_BEFORE_EXEC = 79,  /* C: right before execve */
 };
 
 #endif

@@ -73,6 +73,8 @@ struct plan {
   uint64_t console_rows, console_cols;
   /* issue 5: createContainer and startContainer hooks, in order */
   struct hook_op *hooks; size_t nhooks;
+  /* tests only (TAG_FAULT): a STEP_FAULT_* and a FAULT_* mode; 0: none */
+  uint32_t fault_step, fault_mode;
 };
 
 /* the fds and plan one init works with */
@@ -96,6 +98,7 @@ struct ctx {
   /* hooks.c: the state JSON for createContainer ("creating") and
    * startContainer ("created") hooks, from HOOKS_ACK */
   const char *hook_state[2];
+  pid_t runts_pid;  /* P's parent; TAG_FAULT waits for it to die */
 };
 
 /* plan.c */
@@ -106,6 +109,7 @@ int frame_send(int fd, uint32_t type, const void *payload, uint32_t len);
 int frame_recv(int fd, uint32_t *type, char **payload, uint32_t *len);
 void report_error(int fd, uint32_t step, int err, uint32_t index, const char *detail);
 int send_fd(int sock, int fd, const void *data, size_t len);
+int fault_here(struct ctx *c, uint32_t step, int fd);
 
 /* cloned.c */
 int ensure_sealed_copy(char **argv, char **envp);

@@ -68,6 +68,23 @@ int send_fd(int sock, int fd, const void *data, size_t len) {
   return sendmsg(sock, &msg, MSG_NOSIGNAL) < 0 ? -1 : 0;
 }
 
+/* TAG_FAULT (tests only; protocol.h): 1 when the step is to fail here,
+ * which the caller does as its own failures; with FAULT_REPORT, tell runts
+ * on fd, wait until it is gone (it kills itself), and go on as if it had
+ * died on its own at this point */
+int fault_here(struct ctx *c, uint32_t step, int fd) {
+  if (c->plan.fault_step != step) return 0;
+  if (c->plan.fault_mode == FAULT_FAIL) return 1;
+  char buf[256];
+  ssize_t r;
+  frame_send(fd, MSG_FAULT, &step, 4);
+  while ((r = read(fd, buf, sizeof buf)) > 0 || (r < 0 && errno == EINTR)) {}
+  /* after COMMIT runts has already shut its side of ctl: P, runts' child,
+   * waits to be reparented instead (C's parent is P: no wait) */
+  while (getppid() == c->runts_pid) usleep(1000);
+  return 0;
+}
+
 void report_error(int fd, uint32_t step, int err, uint32_t index, const char *detail) {
   size_t dlen = detail ? strnlen(detail, 4096) : 0;
   char buf[12 + 4096];

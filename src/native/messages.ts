@@ -8,7 +8,7 @@ import type { InitPlan } from "../plan/plan.js";
 import { signalName } from "../plan/signals.js";
 import { CAPABILITIES, RLIMITS } from "../plan/tables.js";
 import { escapePointer } from "../spec/validate.js";
-import { Step, StepId, type InitFailure } from "./wire.js";
+import { FIRST_FAULT_STEP, Step, StepId, type InitFailure } from "./wire.js";
 
 /** strerror as libuv words it: "no such file or directory" */
 export function errnoText(errno: number): string {
@@ -17,6 +17,7 @@ export function errnoText(errno: number): string {
 
 export function describeFailure(f: InitFailure, plan?: InitPlan): string {
   const cause = errnoText(f.errno);
+  if (f.step >= FIRST_FAULT_STEP) return `injected fault at \`${Step[f.step]}\` (RUNTS_FAULT)`;
   switch (f.step) {
     case StepId.LOOKUP: return lookupMessage(f, cause);
     case StepId.EXEC: return `exec \`${f.detail}\`: ${cause}`;

@@ -15,7 +15,7 @@
  */
 import type { InitPlan, MountOp, PlannedHook } from "../plan/plan.js";
 
-export const ABI = 4;
+export const ABI = 5;
 export const MAGIC = 0x53544e52; // "RNTS"
 
 export const Msg = {
@@ -32,6 +32,7 @@ export const Msg = {
   CGROUP_ACK: 17,
   HOOKS_REQ: 20,
   HOOKS_ACK: 21,
+  FAULT: 60,
 } as const;
 
 export const Tag = {
@@ -75,7 +76,11 @@ export const Tag = {
   CONSOLE_SIZE: 38,
   KEYRING: 39,
   HOOK: 44,
+  FAULT: 60,
 } as const;
+
+/** protocol.h `enum fault_mode`: TAG_FAULT's (tests only, src/runtime/fault.ts) */
+export const FaultMode = { FAIL: 1, REPORT: 2 } as const;
 
 export const MountKind = { fs: 1, bind: 2, symlink: 3, remount: 4 } as const;
 
@@ -140,7 +145,21 @@ export const Step: Record<number, string> = {
   52: "join the session keyring",
   53: "run the createContainer hook",
   54: "run the startContainer hook",
+  // tests only (TAG_FAULT): the names RUNTS_FAULT gives them (src/runtime/fault.ts)
+  70: "init.decoded",
+  71: "init.exec-socket",
+  72: "init.cloned",
+  73: "init.cgroup-joined",
+  74: "init.idmapped",
+  75: "init.mounted",
+  76: "init.before-ready",
+  77: "init.committed",
+  78: "init.accepted",
+  79: "init.before-exec",
 };
+
+/** the first of the tests' fault steps (protocol.h STEP_FAULT_*) */
+export const FIRST_FAULT_STEP = 70;
 
 export const StepId = {
   MOUNT_TARGET: 9,
@@ -233,6 +252,7 @@ function encodeSecurity(plan: InitPlan, rec: Rec): void {
   if (plan.consoleSocket !== undefined) rec(Tag.CONSOLE_SOCKET, str(plan.consoleSocket));
   if (plan.consoleSize) rec(Tag.CONSOLE_SIZE, Buffer.concat([u64(plan.consoleSize.height), u64(plan.consoleSize.width)]));
   if (plan.keyring !== undefined) rec(Tag.KEYRING, str(plan.keyring));
+  if (plan.fault) rec(Tag.FAULT, u32pair(plan.fault.step, plan.fault.mode));
 }
 
 function mountRecord(m: MountOp): Buffer {

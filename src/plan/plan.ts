@@ -84,6 +84,8 @@ export interface InitPlan {
   keyring?: string;
   /** createContainer then startContainer hooks, each kind in the config's order */
   hooks: PlannedHook[];
+  /** tests only: where runts-init fails or stops (TAG_FAULT); set by src/runtime/fault.ts, never by the planner */
+  fault?: { step: number; mode: number };
 }
 
 export interface HostFacts { cgroups?: CgroupFacts; security: SecurityFacts }

@@ -7,7 +7,7 @@
  * destroyed container does (runtime.md: a failing create hook "stop[s] the
  * container, and continue[s] the lifecycle at step 12").
  */
-import { renameSync, writeFileSync } from "node:fs";
+import { renameSync, rmSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import type { Host } from "../host/host.js";
 import type { CgroupRecord } from "../host/cgroupfs.js";
@@ -26,6 +26,7 @@ import { RuntimeError, describe } from "./errors.js";
 import { checkTerminal } from "./terminal.js";
 import { createHooks, poststop, type StateBase, type Warn } from "./hooks.js";
 import { launch, type Launched } from "./launch.js";
+import { fault, initFault } from "./fault.js";
 
 export interface CreateOptions {
   id: string;
@@ -60,17 +61,22 @@ export async function create(host: Host, opts: CreateOptions): Promise<Created> 
   // libseccomp refuses what the schema cannot know (an architecture, a rule): before the host changes
   if (plan.seccomp) plan.seccomp.program = compileSeccomp(plan.seccomp.profile);
   encodePlan(plan); // refuses NUL bytes now, before the host changes
+  plan.fault = initFault();
   const base: StateBase = { ociVersion: spec.ociVersion, id: opts.id, bundle, annotations: spec.annotations ?? {} };
+  fault("create.validated");
   const dir = host.store.reserve(opts.id);
   let launched: Launched | undefined;
   let cgroup: CgroupRecord | undefined;
+  let pidFile: string | undefined;
   try {
+    fault("create.reserved");
     // limits are written before the init joins, so they hold from its first instruction
     if (plan.cgroup) {
       notePendingCgroup(dir, plan.cgroup);
       cgroup = await setUpCgroup(plan.cgroup, spec.linux?.resources ?? {}, host.cgroups);
       plan.cgroup.owned = cgroup.owned; // runts-init removes these if runts dies
     }
+    fault("create.cgroup");
     const seccompState = (pid: number) => listenerState(spec, opts.id, bundle, plan, pid);
     const leaves = plan.cgroup?.leaves ?? [];
     const join = (pid: number) => joinCgroup(leaves, pid, host.cgroups);
@@ -79,15 +85,23 @@ export async function create(host: Host, opts: CreateOptions): Promise<Created> 
     const record = { ...recordOf(host, opts.id, bundle, plan, spec, launched.pid, dir, cgroup), ...(opts.noNewKeyring ? { noNewKeyring: true } : {}) };
     host.store.write(record);
     clearPendingCgroup(dir);
-    if (opts.pidFile) writePidFile(opts.pidFile, launched.pid);
+    fault("create.state-written");
+    fault("create.before-pid-file");
+    if (opts.pidFile) writePidFile((pidFile = opts.pidFile), launched.pid);
+    fault("create.after-pid-file");
+    fault("create.before-commit");
     launched.commit();
-    if (!opts.foreground && (await launched.exited) !== 0)
-      throw new RuntimeError("unable to start container process: runts-init did not confirm the state");
+    fault("create.committed");
+    if (!opts.foreground && (await launched.exited) !== 0) {
+      const why = launched.failure();
+      throw new RuntimeError(`unable to start container process: runts-init did not confirm the state${why ? `: ${why}` : ""}`);
+    }
     return { record, launched };
   } catch (err) {
     await launched?.abort();
     await tearDownCgroup(cgroup, host.cgroups).catch(() => undefined); // the first error is the one to tell
     host.store.remove(opts.id);
+    if (pidFile) rmSync(pidFile, { force: true }); // it names a process that is gone
     await poststop(base, spec.hooks?.poststop, opts.warn ?? (() => undefined));
     throw err;
   }

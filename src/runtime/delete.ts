@@ -2,6 +2,7 @@ import type { Host } from "../host/host.js";
 import { validateId, type ContainerRecord } from "../host/state.js";
 import { containerPids, isPaused, pendingCgroup, signalAll, tearDownCgroup } from "./cgroup.js";
 import { RuntimeError, isKind, notStopped } from "./errors.js";
+import { fault } from "./fault.js";
 import { poststop, type Warn } from "./hooks.js";
 import { signalIfAlive } from "./kill.js";
 import { statusOf } from "./status.js";
@@ -26,6 +27,7 @@ export async function deleteContainer(host: Host, id: string, options: DeleteOpt
   // A created container has not run user code yet, so runc kills it without --force.
   if (status !== "stopped" && status !== "created" && !options.force) throw notStopped(id, status);
   if (record !== null) await killAndWait(host, record);
+  fault("delete.killed");
   await destroy(host, id, record, options.warn);
 }
 
@@ -37,9 +39,12 @@ export async function deleteContainer(host: Host, id: string, options: DeleteOpt
  * lifecycle orders it (steps 12, 13). `run` in the foreground ends the same way.
  */
 export async function destroy(host: Host, id: string, record: ContainerRecord | null, warn: Warn = () => undefined): Promise<void> {
-  const cgroup = record ? record.cgroup : pendingCgroup(host.store.dir(id));
+  // an empty record (a create killed before state.json) has only the pending word
+  const cgroup = record?.cgroup ?? pendingCgroup(host.store.dir(id));
   if (cgroup && containerPids(cgroup, host.cgroups).length > 0) await signalAll(host, cgroup, SIGKILL);
   await tearDownCgroup(cgroup, host.cgroups);
+  fault("delete.cgroup-removed");
+  fault("delete.before-state-removal");
   host.store.remove(id);
   if (record) await poststop(record, record.spec?.hooks?.poststop, warn);
 }

@@ -21,6 +21,7 @@ import { loadSpec } from "./bundle.js";
 import { inheritedFds, listenerMessage, writePidFile } from "./create.js";
 import { RuntimeError } from "./errors.js";
 import { launch } from "./launch.js";
+import { fault, initFault } from "./fault.js";
 import { forwardSignals } from "./run.js";
 import { statusOf } from "./status.js";
 import { checkTerminal } from "./terminal.js";
@@ -53,12 +54,15 @@ export async function exec(host: Host, opts: ExecOptions): Promise<number> {
   }));
   if (plan.seccomp) plan.seccomp.program = compileSeccomp(plan.seccomp.profile);
   encodePlan(plan);
+  plan.fault = initFault();
+  fault("exec.before-launch");
   const launched = await launch(plan, {
     preserveFds: extraFds.total,
     joinCgroup: (pid) => joinCgroup(dirs, pid, host.cgroups),
     seccompState: (pid) => listenerMessage(spec, plan, pid, { id: opts.id, status: statusOf(record, host), pid: record.pid, bundle: record.bundle }),
   });
   try {
+    fault("exec.before-pid-file");
     if (opts.pidFile) writePidFile(opts.pidFile, launched.pid);
   } catch (err) {
     await launched.abort(); // the process is killed: nobody would know its pid

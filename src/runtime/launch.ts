@@ -21,14 +21,19 @@ import { describeFailure } from "../native/messages.js";
 import { decodeFailure, encodePlan, frame, FrameReader, Msg, type Frame } from "../native/wire.js";
 import { FLAG_EXEC, needsIdMaps, type IdMap, type InitPlan } from "../plan/plan.js";
 import { RuntimeError, describe } from "./errors.js";
+import { fault, killSelf } from "./fault.js";
+import { liveness, startTime } from "../host/proc.js";
 
 export interface Launched {
   /** host pid of the container's init, blocked until `start` */
   pid: number;
   /** tell the init runts recorded the state; it may now go on alone */
   commit(): void;
-  /** give up: the init kills the container and removes the state dir */
+  /** give up: the init kills the container and removes the state dir; if
+   * runts-init is gone already (it died, or failed after COMMIT), we kill it */
   abort(): Promise<void>;
+  /** what runts-init or the container's init reported, if anything failed */
+  failure(): string | undefined;
   /** runts-init's exit status: 0 after COMMIT, or the container's with FLAG_WAIT */
   exited: Promise<number>;
   /** runts-init's own pid: with a terminal relayed, SIGWINCH goes to it */
@@ -125,24 +130,49 @@ class Session {
   private onCtl(f: Frame): void {
     if (f.type === Msg.PID) {
       this.pid = f.payload.readUInt32LE(0);
+      if (this.injected("pid")) return;
       this.waiting.splice(0).forEach((w) => this.onSync(w));
       if (this.exec) this.settleExec();
     }
     if (f.type === Msg.ERROR) this.failure ??= describeFailure(decodeFailure(f.payload), this.plan);
+    if (f.type === Msg.FAULT) killSelf();
   }
 
   private onSync(f: Frame): void {
     if (f.type === Msg.ERROR) this.failure ??= describeFailure(decodeFailure(f.payload), this.plan);
+    else if (f.type === Msg.FAULT) killSelf();
     else if (this.pid === undefined) this.waiting.push(f);
     else if (f.type === Msg.CGROUP_REQ) this.joinCgroup();
     else if (f.type === Msg.IDMAP_REQ) this.writeIdMaps();
     else if (f.type === Msg.HOOKS_REQ) void this.runHooks();
-    else if (f.type === Msg.SECCOMP_STATE_REQ) this.sync.write(frame(Msg.SECCOMP_STATE, this.opts.seccompState?.(this.pid) ?? Buffer.alloc(0)));
+    else if (f.type === Msg.SECCOMP_STATE_REQ) this.answerSeccompState();
     else if (f.type === Msg.READY && this.exec) this.readySeen = true;
     else if (f.type === Msg.READY) {
       this.sync.removeAllListeners("close");
       this.sync.destroy();
       this.ready?.();
+    }
+  }
+
+  private answerSeccompState(): void {
+    this.sync.write(frame(Msg.SECCOMP_STATE, this.opts.seccompState?.(this.pid!) ?? Buffer.alloc(0)));
+    this.injected("seccomp-state");
+  }
+
+  /** src/runtime/fault.ts's step `create.NAME` (or `exec.NAME`) */
+  private point(name: string): void {
+    fault(`${this.exec ? "exec" : "create"}.${name}`);
+  }
+
+  /** a fault at a step outside any try: fail as a refused answer does, true when it did */
+  private injected(name: string): boolean {
+    try {
+      this.point(name);
+      return false;
+    } catch (err) {
+      this.failure ??= describe(err);
+      this.sync.destroy();
+      return true;
     }
   }
 
@@ -157,6 +187,7 @@ class Session {
     try {
       this.opts.joinCgroup?.(this.pid!);
       this.sync.write(frame(Msg.CGROUP_ACK));
+      this.point("cgroup-ack");
     } catch (err) {
       this.failure ??= describe(err);
       this.sync.destroy();
@@ -168,6 +199,7 @@ class Session {
     try {
       const ack = await this.opts.hooks?.(this.pid!);
       this.sync.write(frame(Msg.HOOKS_ACK, ack ?? Buffer.alloc(0)));
+      this.point("hooks-ack");
     } catch (err) {
       this.failure ??= describe(err);
       this.sync.destroy();
@@ -182,17 +214,31 @@ class Session {
       for (const [name, maps] of [["uid_map", this.plan.uidMappings], ["gid_map", this.plan.gidMappings]] as const)
         writeMap(file(name), maps);
       this.sync.write(frame(Msg.IDMAP_ACK));
+      this.point("idmap-ack");
     } catch (err) {
       this.failure ??= `write the user namespace id mappings: ${describe(err)}`;
       this.sync.destroy();
     }
   }
 
+  /** the container's init outlives a runts-init that exits after READY (it no
+   * longer has PDEATHSIG then): kill it, if it is still the same process */
+  private killOrphan(start: string | null): void {
+    if (this.pid === undefined || start === null || liveness(this.pid, start) === "gone") return;
+    try { process.kill(this.pid, "SIGKILL"); } catch { /* gone meanwhile */ }
+  }
+
   private launched(): Launched {
+    const pidStart = startTime(this.pid!);
     return {
       pid: this.pid!,
       commit: () => { this.ctl.end(frame(Msg.COMMIT)); },
-      abort: async () => { this.ctl.destroy(); await this.exited; },
+      abort: async () => {
+        this.ctl.destroy();
+        await this.exited;
+        this.killOrphan(pidStart);
+      },
+      failure: () => this.failure,
       exited: this.exited,
       initPid: this.child.pid ?? 0,
     };

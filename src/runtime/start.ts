@@ -14,6 +14,7 @@ import type { ContainerRecord } from "../host/state.js";
 import { describeFailure } from "../native/messages.js";
 import { decodeFailure, FrameReader, Msg, StepId, type InitFailure } from "../native/wire.js";
 import { deleteContainer } from "./delete.js";
+import { fault, killSelf } from "./fault.js";
 import { RuntimeError, describe, isKind, notExist } from "./errors.js";
 import { hookState, runHooks, type Warn } from "./hooks.js";
 import { statusOf } from "./status.js";
@@ -26,6 +27,7 @@ export async function start(host: Host, id: string, warn: Warn = () => undefined
   if (status === "stopped") throw new RuntimeError("cannot start a container that has stopped");
   if (status === "paused") throw new RuntimeError("cannot start a container in the paused state");
   if (status !== "created") throw new RuntimeError("cannot start an already running container");
+  fault("start.before-connect");
   try {
     await release(record.execSocket, id);
     await runHooks("poststart", record.spec?.hooks?.poststart, hookState(record, "running", record.pid));
@@ -54,9 +56,15 @@ function release(socket: string, id: string): Promise<void> {
     let failure: InitFailure | undefined;
     let connectError: string | undefined;
     const conn = connect(path.basename(socket));
-    conn.on("connect", () => unlinkSync(path.basename(socket)));
+    conn.on("connect", () => {
+      unlinkSync(path.basename(socket));
+      fault("start.connected");
+    });
     conn.on("data", (chunk: Buffer) => {
-      for (const f of reader.push(chunk)) if (f.type === Msg.ERROR) failure ??= decodeFailure(f.payload);
+      for (const f of reader.push(chunk)) {
+        if (f.type === Msg.ERROR) failure ??= decodeFailure(f.payload);
+        if (f.type === Msg.FAULT) killSelf();
+      }
     });
     conn.on("error", (err) => {
       connectError ??= (err as NodeJS.ErrnoException).code === "ENOENT" ? notExist(id).message : `connect to the container's init: ${describe(err)}`;

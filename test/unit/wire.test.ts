@@ -6,7 +6,8 @@ import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describeFailure } from "../../src/native/messages.js";
-import { ABI, decodeFailure, encodePlan, frame, FrameReader, HookKind, hooksAck, MAGIC, MountKind, Msg, PlanFlag, Step, StepId, Tag } from "../../src/native/wire.js";
+import { ABI, decodeFailure, encodePlan, FaultMode, frame, FrameReader, HookKind, hooksAck, MAGIC, MountKind, Msg, PlanFlag, Step, StepId, Tag } from "../../src/native/wire.js";
+import { FAULT_STEPS, INIT_FAULTS } from "../../src/runtime/fault.js";
 import { planInit, type InitPlan } from "../../src/plan/plan.js";
 import type { Spec } from "../../src/spec/types.js";
 import { fixtureConfig, repoRoot, ROOT_FACTS } from "./fixtures.js";
@@ -33,6 +34,18 @@ test("protocol.h and wire.ts agree on the ABI, the magic and every number", () =
   const steps = cEnum("STEP");
   assert.deepEqual(Object.values(steps).sort((a, b) => a - b), Object.keys(Step).map(Number), "every C step has its words");
   for (const [name, n] of Object.entries(StepId)) assert.equal(steps[name], n, `STEP_${name}`);
+  assert.deepEqual(cEnum("FAULT"), { ...FaultMode });
+});
+
+test("every fault step of runts-init has a name in src/runtime/fault.ts, and the plan carries it", () => {
+  const faultSteps = Object.entries(cEnum("STEP")).filter(([name]) => name.startsWith("FAULT_")).map(([, n]) => n);
+  assert.deepEqual(Object.values(INIT_FAULTS).sort((a, b) => a - b), faultSteps.sort((a, b) => a - b));
+  for (const name of Object.keys(INIT_FAULTS)) assert.ok(name in FAULT_STEPS, `${name} is documented in FAULT_STEPS`);
+  const p = plan();
+  assert.equal(records(encodePlan(p)).some((r) => r.tag === Tag.FAULT), false, "no fault unless asked for");
+  p.fault = { step: INIT_FAULTS["init.mounted"], mode: FaultMode.REPORT };
+  const rec = records(encodePlan(p)).find((r) => r.tag === Tag.FAULT)!.payload;
+  assert.deepEqual([rec.readUInt32LE(0), rec.readUInt32LE(4)], [75, 2]);
 });
 
 interface Rec { tag: number; payload: Buffer }
