@@ -3,14 +3,20 @@
 //   <root>/               0700, created on first use
 //   <root>/<id>/          0711 (others may traverse to reach the exec socket, as runc's exec.fifo)
 //   <root>/<id>/state.json   the ContainerRecord, replaced atomically
+//   <root>/<id>/creator      "<pid> <start time>" of the runts that reserved the dir, until state.json
 //
 // A dir without state.json is a container being created: read() returns null
-// for it, which the runtime reports as status "creating".
+// for it, which the runtime reports as status "creating", as long as its
+// creator lives. A creator killed before it recorded the state (and before
+// runts-init, which would remove the dir, was started) leaves a dir nothing
+// will finish: read() gives an empty record for it, whose status is
+// "stopped", so that `state` tells the truth and `delete` removes it.
 import * as fs from "node:fs";
 import { join } from "node:path";
 import type { CgroupRecord } from "./cgroupfs.js";
 import type { Spec } from "../spec/types.js";
 import type { Store } from "./host.js";
+import { liveness, readStat, parseStat } from "./proc.js";
 import { RuntimeError, describe, errnoCode, exists, invalidId, notExist } from "../runtime/errors.js";
 
 export interface ContainerRecord {
@@ -37,6 +43,7 @@ export interface ContainerRecord {
 }
 
 const STATE_FILE = "state.json";
+const CREATOR_FILE = "creator";
 
 /** runc's id rule: word characters, `+`, `-`, `.`; and not a path of its own (`.`, `..`). */
 export function validateId(id: string): void {
@@ -60,7 +67,13 @@ export class StateStore implements Store {
       if (errnoCode(err) === "EEXIST") throw exists(id);
       throw new RuntimeError(`reserve state dir: ${describe(err)}`, { cause: err });
     }
-    fs.chmodSync(dir, 0o711); // the umask may have taken bits away
+    try {
+      fs.chmodSync(dir, 0o711); // the umask may have taken bits away
+      fs.writeFileSync(join(dir, CREATOR_FILE), creator());
+    } catch (err) {
+      fs.rmSync(dir, { recursive: true, force: true });
+      throw new RuntimeError(`reserve state dir \`${dir}\`: ${describe(err)}`, { cause: err });
+    }
     return dir;
   }
 
@@ -71,6 +84,7 @@ export class StateStore implements Store {
     try {
       writeSynced(tmp, JSON.stringify(record));
       fs.renameSync(tmp, file);
+      fs.rmSync(join(this.dir(record.id), CREATOR_FILE), { force: true }); // state.json says it all now
     } catch (err) {
       fs.rmSync(tmp, { force: true });
       throw new RuntimeError(`write state of \`${record.id}\`: ${describe(err)}`, { cause: err });
@@ -85,7 +99,7 @@ export class StateStore implements Store {
     } catch (err) {
       if (errnoCode(err) !== "ENOENT") throw new RuntimeError(`read state: ${describe(err)}`, { cause: err });
       if (!isDir(dir)) throw notExist(id);
-      return null; // reserved, state not written yet: "creating"
+      return creatorGone(dir) ? emptyRecord(id) : null; // reserved, state not written yet: "creating"
     }
     return parseRecord(id, text);
   }
@@ -104,6 +118,28 @@ export class StateStore implements Store {
     }
     return names.filter((d) => d.isDirectory() && isValidId(d.name)).map((d) => d.name).sort();
   }
+}
+
+/** what a record says before there is one: only the id; its pid 0 is never alive */
+export function emptyRecord(id: string): ContainerRecord {
+  return { ociVersion: "", id, pid: 0, pidStartTime: "", bundle: "", rootfs: "", created: "", owner: "", annotations: {}, execSocket: "" };
+}
+
+function creator(): string {
+  const stat = parseStat(readStat(process.pid) ?? "");
+  return `${process.pid} ${stat?.startTime ?? ""}`;
+}
+
+/** the reserving runts is known and dead; an unreadable file is taken as alive (cut short while writing it) */
+function creatorGone(dir: string): boolean {
+  let text: string;
+  try {
+    text = fs.readFileSync(join(dir, CREATOR_FILE), "utf8");
+  } catch {
+    return false;
+  }
+  const [pid, start] = text.split(" ");
+  return /^\d+$/.test(pid ?? "") && /^\d+$/.test(start ?? "") && liveness(Number(pid), start) === "gone";
 }
 
 function writeSynced(path: string, text: string): void {

@@ -1,7 +1,7 @@
 // Container status, derived each time from the record and the live system —
 // never stored, because the init can exit (or its pid be reused) at any moment.
 import type { Host } from "../host/host.js";
-import type { ContainerRecord } from "../host/state.js";
+import { emptyRecord, type ContainerRecord } from "../host/state.js";
 import { isPaused } from "./cgroup.js";
 
 export type Status = "creating" | "created" | "running" | "stopped" | "paused";
@@ -49,9 +49,4 @@ export function stateJson(record: ContainerRecord, status: Status): OciState {
 }
 
 /** What to report for a container still being created: only the id is known. */
-export function creatingRecord(id: string): ContainerRecord {
-  return {
-    ociVersion: "", id, pid: 0, pidStartTime: "", bundle: "", rootfs: "",
-    created: "", owner: "", annotations: {}, execSocket: "",
-  };
-}
+export const creatingRecord = emptyRecord;

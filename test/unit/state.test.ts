@@ -44,6 +44,16 @@ test("read: unknown id is `container does not exist`; a reserved dir without sta
   assert.equal(host.store.read("half"), null);
 });
 
+test("a reserved dir whose creator died is stopped, not creating forever (runts killed before state.json)", async (t) => {
+  const host = fakeHost();
+  t.after(host.cleanup);
+  const dir = host.store.reserve("orphan");
+  assert.match(readFileSync(join(dir, "creator"), "utf8"), /^\d+ \d+$/, "the reserving runts: pid and start time");
+  writeFileSync(join(dir, "creator"), "999999999 1"); // no such process
+  const s = await state(host, "orphan");
+  assert.deepEqual([s.status, s.pid], ["stopped", 0]);
+});
+
 test("remove is rm -rf and fine when missing; list shows sorted valid dirs only", (t) => {
   const host = fakeHost();
   t.after(host.cleanup);
