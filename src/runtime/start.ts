@@ -6,7 +6,7 @@
  * The init runs the startContainer hooks before execve; the poststart hooks
  * run here, after it.
  */
-import { unlinkSync } from "node:fs";
+import { accessSync, constants, unlinkSync } from "node:fs";
 import { connect } from "node:net";
 import path from "node:path";
 import type { Host } from "../host/host.js";
@@ -17,6 +17,7 @@ import { deleteContainer } from "./delete.js";
 import { fault, killSelf } from "./fault.js";
 import { RuntimeError, describe, isKind, notExist } from "./errors.js";
 import { hookState, runHooks, type Warn } from "./hooks.js";
+import { signalIfAlive } from "./kill.js";
 import { statusOf } from "./status.js";
 
 export async function start(host: Host, id: string, warn: Warn = () => undefined): Promise<void> {
@@ -28,8 +29,9 @@ export async function start(host: Host, id: string, warn: Warn = () => undefined
   if (status === "paused") throw new RuntimeError("cannot start a container in the paused state");
   if (status !== "created") throw new RuntimeError("cannot start an already running container");
   fault("start.before-connect");
+  checkWritable(record.execSocket, id);
   try {
-    await release(record.execSocket, id);
+    await release(record.execSocket, id, () => signalIfAlive(host, record, SIGKILL));
     await runHooks("poststart", record.spec?.hooks?.poststart, hookState(record, "running", record.pid));
   } catch (err) {
     // runtime.md, lifecycle steps 7 and 9: if a startContainer or poststart hook
@@ -48,7 +50,22 @@ async function stopAndDestroy(host: Host, record: ContainerRecord, warn: Warn): 
   }
 }
 
-function release(socket: string, id: string): Promise<void> {
+const SIGKILL = 9;
+
+/** start removes the exec socket (the status is "running" from then on): a
+ * state dir it cannot write in is refused before the init is released */
+function checkWritable(socket: string, id: string): void {
+  try {
+    accessSync(path.dirname(socket), constants.W_OK);
+  } catch (err) {
+    throw new RuntimeError(`cannot start container \`${id}\`: its state dir is not writable: ${describe(err)}`, { cause: err });
+  }
+}
+
+/** connect to the waiting init and remove its socket; `stop` kills the init
+ * when that fails once it is released, so a failed start never leaves a
+ * container running behind a "created" status */
+function release(socket: string, id: string, stop: () => void): Promise<void> {
   // relative to its dir: sun_path is 108 bytes, state dirs can be longer
   process.chdir(path.dirname(socket));
   return new Promise((resolve, reject) => {
@@ -57,8 +74,14 @@ function release(socket: string, id: string): Promise<void> {
     let connectError: string | undefined;
     const conn = connect(path.basename(socket));
     conn.on("connect", () => {
-      unlinkSync(path.basename(socket));
-      fault("start.connected");
+      try {
+        unlinkSync(path.basename(socket));
+        fault("start.connected");
+      } catch (err) {
+        connectError ??= describe(err);
+        stop();
+        conn.destroy();
+      }
     });
     conn.on("data", (chunk: Buffer) => {
       for (const f of reader.push(chunk)) {

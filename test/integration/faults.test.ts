@@ -9,9 +9,10 @@ import { test, after } from "node:test";
 import assert from "node:assert/strict";
 import { createServer, type Server } from "node:net";
 import path from "node:path";
+import { readlinkSync } from "node:fs";
 import {
-  assertNothingLeft, bundle, defaultConfig, existsSync, leftovers, missing, newId, Runts, waitFor, work,
-  type Leftovers, type Run,
+  bundle, defaultConfig, existsSync, initPids, leftovers, missing, newId, openFdsUnder, readFileSync, Runts, waitFor, work,
+  type Run,
 } from "./harness.js";
 
 const skip = missing() ?? undefined;
@@ -88,6 +89,35 @@ const CREATE_STEPS: Record<string, After> = {
   "init.committed": "created",
 };
 
+/** this file's ids all hold `-PID-` (harness newId): other people's containers on the host are not ours to count */
+const MINE = `-${process.pid}-`;
+
+/** a runts-init of ours: in one of our containers' cgroups, or holding a fd under our --root (P, and C until READY) */
+function isOurs(pid: number, underRoot: string[]): boolean {
+  try {
+    if (readFileSync(`/proc/${pid}/cgroup`, "utf8").includes(MINE)) return true;
+  } catch {
+    return false;
+  }
+  return underRoot.some((fd) => fd.startsWith(`${pid}/`));
+}
+
+function ourInits(inits = initPids()): number[] {
+  const underRoot = openFdsUnder(runts.root);
+  return inits.filter((pid) => isOurs(pid, underRoot));
+}
+
+/** once a test has deleted its container: nothing of ours on the host, and no mount more than before */
+function assertClean(mountsBefore: number, id: string): void {
+  const now = leftovers(runts);
+  assert.deepEqual(now.stateDirs, [], "no state dir");
+  assert.deepEqual(ourInits(now.inits), [], "no runts-init");
+  assert.deepEqual(now.cgroups.filter((d) => d.includes(MINE)), [], "no cgroup");
+  assert.equal(now.mounts, mountsBefore, "no mount on the host");
+  assert.deepEqual(now.openUnderRoot, [], "no fd open under the state root");
+  assert.match(runts.run(["state", id]).stderr, /container does not exist/);
+}
+
 function oneLine(r: Run): string {
   assert.equal(r.stdout, "");
   assert.equal(r.stderr.trim().split("\n").length, 1, `one line on stderr: ${r.stderr}`);
@@ -95,8 +125,8 @@ function oneLine(r: Run): string {
 }
 
 /** wait until no runts-init of this create is left, or the container is created */
-async function settled(before: Leftovers, id: string): Promise<void> {
-  await waitFor(() => leftovers(runts).inits.length <= before.inits.length || runts.run(["state", id]).stdout.includes('"created"'), 5000);
+async function settled(id: string): Promise<void> {
+  await waitFor(() => ourInits().length === 0 || runts.run(["state", id]).stdout.includes('"created"'), 5000);
 }
 
 /** what `state` says: a status, or "gone" for `container does not exist` */
@@ -114,23 +144,121 @@ function createArgs(step: string, id: string): string[] {
 
 for (const [step, afterKill] of Object.entries(CREATE_STEPS)) {
   test(`create fails at \`${step}\`: the error says where, nothing is left`, { skip }, () => {
-    const before = leftovers(runts);
+    const mounts = leftovers(runts).mounts;
     const id = newId("fault-c");
     const args = createArgs(step, id);
     const msg = oneLine(runts.run(args, { env: faultEnv(step) }));
     assert.match(msg, new RegExp(`injected fault at \`${step.replace(".", "\\.")}\` \\(RUNTS_FAULT\\)`));
-    assertNothingLeft(runts, before, id);
+    assertClean(mounts, id);
     assert.equal(existsSync(args[2]), false, "no pid file of a container that is not there");
   });
 
   test(`runts SIGKILLed at \`${step}\` of create: state says ${afterKill}, delete --force leaves nothing`, { skip }, async () => {
-    const before = leftovers(runts);
+    const mounts = leftovers(runts).mounts;
     const id = newId("fault-ck");
     const r = runts.run(createArgs(step, id), { env: faultEnv(`kill:${step}`) });
     assert.equal(r.signal, "SIGKILL", `runts was killed there: ${r.stderr}`);
-    await settled(before, id);
+    await settled(id);
     assert.equal(stateOf(id), afterKill);
     runts.ok(["delete", "--force", id]);
-    assertNothingLeft(runts, before, id);
+    assertClean(mounts, id);
   });
+}
+
+/** a created container with a sleeping process; its id */
+function created(env?: NodeJS.ProcessEnv): string {
+  const id = newId("fault-s");
+  runts.ok(["create", "--bundle", bundle(sleeper()), id], env ? { env } : {});
+  return id;
+}
+
+/** start's steps: whose environment names the fault (runts-init's are in the plan create sends), and the state after */
+const START_STEPS: Record<string, { at: "create" | "start"; failed: string; killed: string }> = {
+  "start.before-connect": { at: "start", failed: "created", killed: "created" },
+  "start.connected": { at: "start", failed: "stopped", killed: "running" },
+  "init.accepted": { at: "create", failed: "stopped", killed: "running" },
+  "init.before-exec": { at: "create", failed: "stopped", killed: "running" },
+};
+
+for (const [step, want] of Object.entries(START_STEPS)) {
+  for (const kill of [false, true]) {
+    const name = kill ? `runts SIGKILLed at \`${step}\` of start: state says ${want.killed}` : `start fails at \`${step}\`: the error says where, state says ${want.failed}`;
+    test(`${name}; delete --force leaves nothing`, { skip }, async () => {
+      const mounts = leftovers(runts).mounts;
+      const env = faultEnv(kill ? `kill:${step}` : step);
+      const id = created(want.at === "create" ? env : undefined);
+      const r = runts.run(["start", id], { env });
+      if (kill) assert.equal(r.signal, "SIGKILL", `runts was killed there: ${r.stderr}`);
+      else assert.match(oneLine(r), new RegExp(`injected fault at \`${step.replace(".", "\\.")}\``));
+      const status = kill ? want.killed : want.failed;
+      assert.ok(await waitFor(() => stateOf(id) === status), `state says ${status}, not ${stateOf(id)}`);
+      runts.ok(["delete", "--force", id]);
+      assertClean(mounts, id);
+    });
+  }
+}
+
+/** exec's steps, runts' and runts-init's */
+const EXEC_STEPS = [
+  "exec.before-launch", "init.decoded", "init.cloned", "exec.pid", "exec.cgroup-ack", "init.cgroup-joined",
+  "init.before-ready", "init.before-exec", "exec.before-pid-file",
+];
+
+/** runts-init processes in the container's mount namespace (exec's join it):
+ * not all of the host's, which other people's containers change meanwhile */
+function initsInside(init: number): number[] {
+  const ns = readlinkSync(`/proc/${init}/ns/mnt`);
+  return initPids().filter((pid) => {
+    try { return readlinkSync(`/proc/${pid}/ns/mnt`) === ns; } catch { return false; }
+  });
+}
+
+/** the container's processes, by `runts ps` */
+function pids(id: string): number[] {
+  return JSON.parse(runts.ok(["ps", "--format", "json", id]).stdout);
+}
+
+for (const step of EXEC_STEPS) {
+  for (const kill of [false, true]) {
+    const name = kill ? `runts SIGKILLed at \`${step}\` of exec` : `exec fails at \`${step}\`: the error says where`;
+    test(`${name}: the container runs on alone, no process or pid file is left`, { skip }, async () => {
+      const mounts = leftovers(runts).mounts;
+      const id = created();
+      runts.ok(["start", id]);
+      const pidFile = path.join(work, `${id}-exec.pid`);
+      const r = runts.run(["exec", "--detach", "--pid-file", pidFile, id, "/bin/probe", "sleep", "600"], { env: faultEnv(kill ? `kill:${step}` : step) });
+      if (kill) assert.equal(r.signal, "SIGKILL", `runts was killed there: ${r.stderr}`);
+      else {
+        assert.equal(r.status, 255);
+        assert.match(oneLine(r), new RegExp(`^exec failed: .*injected fault at \`${step.replace(".", "\\.")}\``));
+      }
+      const init = runts.state(id).pid;
+      assert.ok(await waitFor(() => pids(id).length === 1), `only the init is left: ${pids(id)}`);
+      assert.deepEqual(pids(id), [init]);
+      assert.equal(stateOf(id), "running");
+      assert.equal(existsSync(pidFile), false, "no pid file of a process that is not there");
+      assert.ok(await waitFor(() => initsInside(init).length === 0), `no runts-init: ${initsInside(init)}`);
+      runts.ok(["delete", "--force", id]);
+      assertClean(mounts, id);
+    });
+  }
+}
+
+const DELETE_STEPS = ["delete.killed", "delete.cgroup-removed", "delete.before-state-removal"];
+
+for (const step of DELETE_STEPS) {
+  for (const kill of [false, true]) {
+    const name = kill ? `runts SIGKILLed at \`${step}\` of delete` : `delete fails at \`${step}\`: the error says where`;
+    test(`${name}: state says stopped, delete --force then leaves nothing`, { skip }, () => {
+      const mounts = leftovers(runts).mounts;
+      const id = created();
+      runts.ok(["start", id]);
+      const r = runts.run(["delete", "--force", id], { env: faultEnv(kill ? `kill:${step}` : step) });
+      if (kill) assert.equal(r.signal, "SIGKILL", `runts was killed there: ${r.stderr}`);
+      else assert.match(oneLine(r), new RegExp(`injected fault at \`${step.replace(".", "\\.")}\``));
+      assert.equal(stateOf(id), "stopped");
+      runts.ok(["delete", id]);
+      assertClean(mounts, id);
+    });
+  }
 }
