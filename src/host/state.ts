@@ -105,7 +105,12 @@ export class StateStore implements Store {
   }
 
   remove(id: string): void {
-    fs.rmSync(this.dir(id), { recursive: true, force: true });
+    const dir = this.dir(id);
+    try {
+      fs.rmSync(dir, { recursive: true, force: true });
+    } catch (err) {
+      throw new RuntimeError(`remove the state dir \`${dir}\`: ${describe(err)}`, { cause: err });
+    }
   }
 
   list(): string[] {

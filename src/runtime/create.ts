@@ -100,7 +100,7 @@ export async function create(host: Host, opts: CreateOptions): Promise<Created> 
   } catch (err) {
     await launched?.abort();
     await tearDownCgroup(cgroup, host.cgroups).catch(() => undefined); // the first error is the one to tell
-    host.store.remove(opts.id);
+    try { host.store.remove(opts.id); } catch { /* the first error is the one to tell */ }
     if (pidFile) rmSync(pidFile, { force: true }); // it names a process that is gone
     await poststop(base, spec.hooks?.poststop, opts.warn ?? (() => undefined));
     throw err;

@@ -9,7 +9,8 @@ import { test, after } from "node:test";
 import assert from "node:assert/strict";
 import { createServer, type Server } from "node:net";
 import path from "node:path";
-import { readlinkSync } from "node:fs";
+import { execFileSync, spawnSync } from "node:child_process";
+import { mkdtempSync, readdirSync, readlinkSync, rmSync } from "node:fs";
 import {
   bundle, defaultConfig, existsSync, initPids, leftovers, missing, newId, openFdsUnder, readFileSync, Runts, waitFor, work,
   type Run,
@@ -262,3 +263,78 @@ for (const step of DELETE_STEPS) {
     });
   }
 }
+
+/** a tmpfs of this test's own under its temp dir, unmounted after */
+function tmpfs(t: import("node:test").TestContext, options: string): string {
+  const dir = mkdtempSync(path.join(work, "fs-"));
+  execFileSync("mount", ["-t", "tmpfs", "-o", options, "runts-fault-test", dir]);
+  t.after(() => {
+    spawnSync("umount", ["-l", dir]);
+    rmSync(dir, { recursive: true, force: true });
+  });
+  return dir;
+}
+
+test("the bundle gone after create: state, start, exec and delete still work from state.json", { skip }, () => {
+  const mounts = leftovers(runts).mounts;
+  const b = bundle(sleeper());
+  const id = newId("fault-b");
+  runts.ok(["create", "--bundle", b, id]);
+  rmSync(b, { recursive: true, force: true });
+  assert.equal(runts.state(id).status, "created");
+  runts.ok(["start", id]);
+  assert.equal(runts.state(id).status, "running");
+  assert.equal(runts.ok(["exec", id, "/bin/probe", "echo", "still here"]).stdout, "still here\n");
+  runts.ok(["delete", "--force", id]);
+  assertClean(mounts, id);
+});
+
+test("a read-only --root: state and exec work, what must write says so, nothing is half-done", { skip }, (t) => {
+  const root = tmpfs(t, "size=1m");
+  const ro = new Runts(root);
+  const id = newId("fault-ro");
+  ro.ok(["create", "--bundle", bundle(sleeper()), id]);
+  execFileSync("mount", ["-o", "remount,ro", root]);
+  assert.equal(ro.state(id).status, "created");
+  const start = ro.run(["start", id]);
+  assert.equal(start.status, 1);
+  assert.match(start.stderr, /cannot start container `.*`: its state dir is not writable: .*read-only file system/);
+  assert.equal(ro.state(id).status, "created", "refused before the init was released");
+  const create = ro.run(["create", "--bundle", bundle(sleeper()), newId("fault-ro")]);
+  assert.equal(create.status, 1);
+  assert.match(oneLine(create), /^reserve state dir: mkdir `.*`: read-only file system$/);
+  assert.equal(ro.ok(["exec", id, "/bin/probe", "echo", "exec needs no state"]).stdout, "exec needs no state\n");
+  const del = ro.run(["delete", "--force", id]);
+  assert.equal(del.status, 1);
+  assert.match(oneLine(del), /^remove the state dir `.*`: .*read-only file system$/);
+  assert.equal(ro.state(id).status, "stopped", "the init is gone; its state remains to say so");
+  execFileSync("mount", ["-o", "remount,rw", root]);
+  ro.ok(["delete", id]);
+  assert.deepEqual(readdirSync(root), []);
+  assert.deepEqual(ourInits(), []);
+});
+
+test("a full --root: create fails naming ENOSPC, and the containers already there are intact", { skip }, (t) => {
+  const root = tmpfs(t, "size=64k");
+  const full = new Runts(root);
+  const first = newId("fault-full");
+  full.ok(["create", "--bundle", bundle(sleeper()), first]);
+  const before = full.state(first);
+  // fill what is left: a file as large as the filesystem takes
+  spawnSync("dd", ["if=/dev/zero", `of=${path.join(root, "filler")}`, "bs=4k"], { stdio: "ignore" });
+  const id = newId("fault-full");
+  const r = full.run(["create", "--bundle", bundle(sleeper()), id]);
+  assert.equal(r.status, 1);
+  assert.match(oneLine(r), /no space left on device/);
+  assert.match(full.run(["state", id]).stderr, /container does not exist/);
+  assert.deepEqual(full.state(first), before);
+  const update = full.run(["update", "--pids-limit", "50", first]);
+  assert.equal(update.status, 1);
+  assert.match(update.stderr, /no space left on device/);
+  assert.deepEqual(full.state(first), before, "a failed update leaves the state as it was");
+  rmSync(path.join(root, "filler"));
+  full.ok(["start", first]);
+  full.ok(["delete", "--force", first]);
+  assert.deepEqual(readdirSync(root), []);
+  assert.deepEqual(ourInits(), []);
+});
