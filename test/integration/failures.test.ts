@@ -101,15 +101,19 @@ test("runts killed at any moment of create: state tells the truth, delete --forc
   }
 });
 
-test("the init killed before start: stopped, start refused, delete leaves nothing", { skip }, async () => {
+test("the init killed before start (by the pid in the pid file): stopped, start and exec refused, delete leaves nothing", { skip }, async () => {
   const before = leftovers(runts);
   const id = newId("initdied");
-  runts.ok(["create", "--bundle", bundle(defaultConfig(["/bin/probe", "exit", "0"])), id]);
-  process.kill(runts.state(id).pid, "SIGKILL");
+  const b = bundle(defaultConfig(["/bin/probe", "exit", "0"]));
+  runts.ok(["create", "--pid-file", path.join(b, "init.pid"), "--bundle", b, id]);
+  process.kill(Number(readFileSync(path.join(b, "init.pid"), "utf8")), "SIGKILL");
   assert.ok(await waitFor(() => runts.state(id).status === "stopped"), "stopped once the init is gone");
   const start = runts.run(["start", id]);
   assert.equal(start.status, 1);
   assert.match(start.stderr, /cannot start a container that has stopped/);
+  assert.match(runts.run(["exec", id, "/bin/probe", "exit", "0"]).stderr, /cannot exec in a stopped container/);
+  assert.match(runts.run(["kill", id, "KILL"]).stderr, /container not running/);
+  runts.ok(["kill", "--all", id, "9"]); // what CRI sends after every exit
   runts.ok(["delete", id]);
   assertNothingLeft(runts, before, id);
 });
