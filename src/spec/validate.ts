@@ -40,6 +40,9 @@ export function formatProblems(file: string, problems: ConfigProblem[]): string 
 }
 
 export function validateConfig(raw: unknown, opts: ValidateOptions = {}): Validation {
+  // the checks below recurse; a document nested deeper than any config is refused before they run
+  const deep = tooDeep(raw);
+  if (deep) return { ok: false, problems: [deep] };
   const found = new ProblemSet();
   for (const e of schemaErrors(raw)) found.add(problemOf(e, raw), rankOf(e.keyword));
   for (const p of ruleProblems(raw, opts)) found.add(p, RULE_RANK);
@@ -280,6 +283,8 @@ function hasNamespace(doc: Obj, type: string, fresh = false): boolean {
 }
 
 function namespaceRules(doc: Obj): ConfigProblem[] {
+  // a /linux that is not an object has its own problem; none about what it lacks
+  if (doc.linux !== undefined && !isObj(doc.linux)) return [];
   const dups = duplicates(namespaces(doc), "type").map(([i, type]) => ({
     path: `/linux/namespaces/${i}/type`,
     message: `duplicate namespace ${JSON.stringify(type)}`,
@@ -307,7 +312,7 @@ function idMappingRule(doc: Obj, key: string, mappings: unknown): ConfigProblem[
 }
 
 function utsRules(doc: Obj): ConfigProblem[] {
-  if (hasNamespace(doc, "uts")) return [];
+  if (hasNamespace(doc, "uts") || (doc.linux !== undefined && !isObj(doc.linux))) return [];
   return (["hostname", "domainname"] as const).flatMap((key) =>
     typeof doc[key] === "string" && doc[key] !== ""
       ? [{ path: `/${key}`, message: `unable to set ${key} without a private uts namespace` }]
@@ -348,6 +353,21 @@ function blockIORules(doc: Obj): ConfigProblem[] {
       ? [{ path: `/linux/resources/blockIO/weightDevice/${i}`, message: "must set weight or leafWeight" }]
       : [],
   );
+}
+
+/** deeper than any OCI config goes (seccomp args are 6 levels down), and far from the stack's limit */
+const MAX_DEPTH = 64;
+
+/** the first value nested deeper than MAX_DEPTH, walked without recursion */
+function tooDeep(raw: unknown): ConfigProblem | undefined {
+  const stack: Array<[value: unknown, path: string, depth: number]> = [[raw, "", 0]];
+  while (stack.length > 0) {
+    const [value, path, depth] = stack.pop()!;
+    if (typeof value !== "object" || value === null) continue;
+    if (depth === MAX_DEPTH) return { path, message: `is nested more than ${MAX_DEPTH} levels deep` };
+    for (const [k, v] of Object.entries(value)) stack.push([v, `${path}/${escapePointer(k)}`, depth + 1]);
+  }
+  return undefined;
 }
 
 /** a NUL byte would cut a path or an argument short in C: refused wherever it is */
