@@ -123,6 +123,10 @@ function cgroupPath(input: CgroupInput): Inner {
   const absolute = raw.startsWith("/");
   // resolved against "/" first, so no `..` climbs above where the path starts (runc's CleanPath)
   const clean = path.posix.resolve("/", raw);
+  // "/" is the hierarchy's root and ".." runts' own cgroup (on v2 its parent): cgroups that are
+  // not the container's, whose limits would bind the whole host or runts' callers
+  if (clean === "/")
+    throw new PlanError("/linux/cgroupsPath", `\`${raw}\` leads to ${absolute ? "the root of the cgroup hierarchy" : "runts' own cgroup"}, not a cgroup of the container's own`);
   return { path: absolute ? clean : clean.slice(1), absolute };
 }
 

@@ -34,6 +34,11 @@ const DEFAULTS: ReadonlyArray<readonly [string, number, number]> = [
   ["/dev/random", 1, 8], ["/dev/urandom", 1, 9], ["/dev/tty", 5, 0],
 ];
 
+/** the schema says int64; makedev(3) and the wire take 32 bits each, and no device number is negative */
+function checkDeviceNumber(n: number | undefined, where: string): void {
+  if (n !== undefined && (n < 0 || n > 0xffffffff)) throw new PlanError(where, `${n} is not a device number: it must be from 0 to 4294967295`);
+}
+
 export function planDevices(spec: Spec): DeviceOp[] {
   // a user namespace, new or joined, refuses mknod
   const bind = (spec.linux?.namespaces ?? []).some((n) => n.type === "user");
@@ -43,6 +48,7 @@ export function planDevices(spec: Spec): DeviceOp[] {
     if (!d.path.startsWith("/")) throw new PlanError(`${where}/path`, "must be an absolute path");
     if (d.type !== "p" && (d.major === undefined || d.minor === undefined))
       throw new PlanError(where, `a device of type \`${d.type}\` needs major and minor`);
+    for (const key of ["major", "minor"] as const) checkDeviceNumber(d[key], `${where}/${key}`);
     return {
       mode: TYPES[d.type] | ((d.fileMode ?? 0o666) & 0o7777), major: d.major ?? 0, minor: d.minor ?? 0,
       uid: d.uid ?? 0, gid: d.gid ?? 0, path: path.posix.resolve(d.path), bind: bind && d.type !== "p", origin: i,

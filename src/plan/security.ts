@@ -124,6 +124,8 @@ export function planScheduler(spec: Spec): SchedAttr | undefined {
   if (!s) return undefined;
   const policy = SCHED_POLICIES[s.policy];
   if (policy === undefined) throw new PlanError("/process/scheduler/policy", `\`${s.policy}\` is not a scheduling policy Linux has`);
+  // sched_attr's priority is unsigned: a negative one would reach the kernel as 4294967295
+  if ((s.priority ?? 0) < 0) throw new PlanError("/process/scheduler/priority", `${s.priority} is not a priority: it must not be negative`);
   const flags = (s.flags ?? []).reduce((f, name) => f | BigInt(SCHED_FLAGS[name]), 0n);
   return {
     policy, flags, nice: s.nice ?? 0, priority: s.priority ?? 0,
