@@ -14,6 +14,7 @@
  * STEP_HOOK_START_CONTAINER. poststart and poststop never reach C.
  */
 import type { InitPlan, MountOp, PlannedHook } from "../plan/plan.js";
+import { RuntimeError } from "../runtime/errors.js";
 
 export const ABI = 5;
 export const MAGIC = 0x53544e52; // "RNTS"
@@ -272,8 +273,9 @@ function hookRecord(h: PlannedHook): Buffer {
   ]);
 }
 
+/** C reads NUL-terminated strings: a NUL inside would cut one short, so it is refused (printed escaped) */
 function str(s: string): Buffer {
-  if (s.includes("\0")) throw new Error(`\`${s}\`: contains a NUL byte`);
+  if (s.includes("\0")) throw new RuntimeError(`\`${JSON.stringify(s).slice(1, -1)}\`: contains a NUL byte, which C would take for its end`);
   return Buffer.from(s + "\0");
 }
 

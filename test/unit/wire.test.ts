@@ -9,6 +9,7 @@ import { describeFailure } from "../../src/native/messages.js";
 import { ABI, decodeFailure, encodePlan, FaultMode, frame, FrameReader, HookKind, hooksAck, MAGIC, MountKind, Msg, PlanFlag, Step, StepId, Tag } from "../../src/native/wire.js";
 import { FAULT_STEPS, INIT_FAULTS } from "../../src/runtime/fault.js";
 import { planInit, type InitPlan } from "../../src/plan/plan.js";
+import { RuntimeError } from "../../src/runtime/errors.js";
 import type { Spec } from "../../src/spec/types.js";
 import { fixtureConfig, repoRoot, ROOT_FACTS } from "./fixtures.js";
 
@@ -95,7 +96,8 @@ test("a plan encodes as magic, ABI, then tagged records; strings NUL-terminated,
 test("a NUL byte in any string is refused before anything is sent", () => {
   const p = plan();
   p.args = ["sh", "a\0b"];
-  assert.throws(() => encodePlan(p), /contains a NUL byte/);
+  // a user's error, said in one printable line (the NUL escaped), never runts' internal error
+  assert.throws(() => encodePlan(p), (err) => err instanceof RuntimeError && err.message === "`a\\u0000b`: contains a NUL byte, which C would take for its end");
 });
 
 test("frames: split across chunks and joined in one, read back whole", () => {
