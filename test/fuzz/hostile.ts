@@ -178,10 +178,15 @@ export const caseArb: fc.Arbitrary<Case> = fc.record({
 /** a mutated config as the text runts reads, and the JSON pointers each mutation touched */
 export interface Built { text: string; touched: string[]; doc: Obj }
 
-export function buildCase(c: Case): Built {
+/** a tier's changes to the base before the mutations (`prepare`) and after them (`pin`) */
+export interface Tier { prepare?: (doc: Obj) => void; pin?: (doc: Obj) => void }
+
+export function buildCase(c: Case, { prepare, pin }: Tier = {}): Built {
   const raw = new Map<string, string>();
   const doc = baseConfig(c.base);
+  prepare?.(doc);
   const touched = c.mutations.map((m) => applyMutation(doc, m, raw));
+  pin?.(doc);
   let text = JSON.stringify(doc);
   for (const [marker, literal] of raw) text = text.replace(JSON.stringify(marker), literal);
   return { text: textTrick(text, c.text), touched: touched.filter((t): t is string => t !== undefined), doc };
