@@ -45,8 +45,10 @@ function hostSnapshot(): string {
   return [...list(sentinel, true), ...list("/", false), ...list("/etc", false)].join("\n");
 }
 
+/** the host's mounts, but those other test runs make in their own work dirs (tests run side by side here) */
 function hostMounts(): string[] {
-  return readFileSync("/proc/self/mountinfo", "utf8").split("\n").map((l) => l.split(" ").slice(3, 5).join(" ")).sort();
+  const others = (point: string) => /^\/tmp\/runts-it-/.test(point) && !point.startsWith(`${work}/`);
+  return readFileSync("/proc/self/mountinfo", "utf8").split("\n").map((l) => l.split(" ").slice(3, 5)).filter(([, point]) => point && !others(point)).map((f) => f.join(" ")).sort();
 }
 
 /** the rootfs of one case: a copy of the probe rootfs with the tricks' symlinks */
