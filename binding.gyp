@@ -1,6 +1,7 @@
 # node-gyp builds runts-init, the small static C program that becomes the
-# container's init (native/), and the test probe. No addon: runts needs no
-# native code inside Node (see README "architecture").
+# container's init (native/), the test probe, and flock.node, the one addon:
+# flock(2), which Node lacks, for the per-container lock (native/flock.c says
+# why not koffi).
 {
   "targets": [
     {
@@ -11,6 +12,11 @@
                   "native/sync.c", "native/cloned.c", "native/console.c"],
       "cflags": ["-std=gnu11", "-O2", "-Wall", "-Wextra", "-Wno-unused-parameter"],
       "ldflags": ["-static"]
+    },
+    {
+      "target_name": "flock",
+      "sources": ["native/flock.c"],
+      "cflags": ["-std=gnu11", "-O2", "-Wall", "-Wextra"]
     },
     {
       "target_name": "probe",

@@ -15,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/un.h>
 #include <sys/wait.h>
@@ -122,7 +123,13 @@ static void remove_state_dir(struct ctx *c) {
     if (strcmp(e->d_name, ".") && strcmp(e->d_name, ".."))
       unlinkat(c->state_dirfd, e->d_name, 0);
   if (d) closedir(d);
-  rmdir(c->plan.state_dir);
+  /* by path, so only if the path still names our dir: when runts died, the
+   * id's lock (src/host/lock.ts) died with it, and a delete and a new create
+   * of the same id may have come in between */
+  struct stat held, now;
+  if (fstat(c->state_dirfd, &held) == 0 && stat(c->plan.state_dir, &now) == 0 &&
+      held.st_dev == now.st_dev && held.st_ino == now.st_ino)
+    rmdir(c->plan.state_dir);
 }
 
 /* C is reaped, so its cgroups are empty; the plan lists parents first */

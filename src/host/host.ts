@@ -5,21 +5,25 @@
 import { existsSync } from "node:fs";
 import { setTimeout as delay } from "node:timers/promises";
 import { realCgroupFs, type CgroupFs } from "./cgroupfs.js";
+import type { Lock, LockMode } from "./lock.js";
 import { realProc, type Liveness } from "./proc.js";
 import { StateStore, type ContainerRecord } from "./state.js";
 
 /** The state store under --root (see StateStore for the on-disk layout). */
 export interface Store {
   readonly root: string;
-  /** Create the container's dir; throws `container with id exists` when taken. Returns the dir. */
-  reserve(id: string): string;
+  /** Create the container's dir, locked (lock.ts); throws `container with id exists` when taken. */
+  reserve(id: string): Lock;
+  /** Wait for the container's lock (lock.ts); throws `container does not exist`. */
+  lock(id: string, mode?: LockMode): Lock;
   dir(id: string): string;
   /** Atomically replace the container's state.json. */
   write(record: ContainerRecord): void;
   /** Throws `container does not exist`; null while being created (dir without state.json). */
   read(id: string): ContainerRecord | null;
-  /** Remove the container's dir; fine when already gone. */
-  remove(id: string): void;
+  /** Remove the container's dir, renamed away first, so readers see it whole or not at all; fine when already gone.
+   * With the lock, only the dir it locked. */
+  remove(id: string, lock?: Lock): void;
   /** Ids with a state dir, sorted. */
   list(): string[];
 }

@@ -4,6 +4,8 @@
 //   <root>/<id>/          0711 (others may traverse to reach the exec socket, as runc's exec.fifo)
 //   <root>/<id>/state.json   the ContainerRecord, replaced atomically
 //   <root>/<id>/creator      "<pid> <start time>" of the runts that reserved the dir, until state.json
+//   <root>/.deleted~...      a removed container's dir, for the moment between
+//                            its rename and its rm; not an id, so never listed
 //
 // A dir without state.json is a container being created: read() returns null
 // for it, which the runtime reports as status "creating", as long as its
@@ -11,8 +13,15 @@
 // runts-init, which would remove the dir, was started) leaves a dir nothing
 // will finish: read() gives an empty record for it, whose status is
 // "stopped", so that `state` tells the truth and `delete` removes it.
+//
+// Readers (state, list) take no lock and never see half a record: state.json
+// is written to a temp file, fsynced and renamed over, and remove() renames
+// the whole dir away before emptying it. Writers hold the container's lock
+// (lock.ts).
 import * as fs from "node:fs";
+import { randomBytes } from "node:crypto";
 import { join } from "node:path";
+import { lockDir, lockNewDir, type Lock, type LockMode } from "./lock.js";
 import type { CgroupRecord } from "./cgroupfs.js";
 import type { Spec } from "../spec/types.js";
 import type { Store } from "./host.js";
@@ -58,7 +67,8 @@ export class StateStore implements Store {
     return join(this.root, id);
   }
 
-  reserve(id: string): string {
+  /** mkdir is the one atomic step that decides which of many creates of an id wins */
+  reserve(id: string): Lock {
     const dir = this.dir(id);
     makeRoot(this.root);
     try {
@@ -74,7 +84,17 @@ export class StateStore implements Store {
       fs.rmSync(dir, { recursive: true, force: true });
       throw new RuntimeError(`reserve state dir \`${dir}\`: ${describe(err)}`, { cause: err });
     }
-    return dir;
+    // Another runts may lock the new dir before we do (it sees "creating"),
+    // and a `delete` may remove it: then this create did not happen.
+    const lock = lockNewDir(dir);
+    if (lock === null) throw new RuntimeError(`create container \`${id}\`: it was deleted while being created`);
+    return lock;
+  }
+
+  lock(id: string, mode: LockMode = "exclusive"): Lock {
+    const lock = lockDir(this.dir(id), mode);
+    if (lock === null) throw notExist(id);
+    return lock;
   }
 
   write(record: ContainerRecord): void {
@@ -104,11 +124,18 @@ export class StateStore implements Store {
     return parseRecord(id, text);
   }
 
-  remove(id: string): void {
+  remove(id: string, lock?: Lock): void {
+    // a dir of this id that is not the one locked belongs to a newer create
+    if (lock && !lock.stillHere()) return;
+    // renamed first, so a reader never finds the dir without its state.json
+    // (which would read as "creating"), then emptied at leisure
     const dir = this.dir(id);
+    const trash = join(this.root, `.deleted~${process.pid}~${randomBytes(4).toString("hex")}`);
     try {
-      fs.rmSync(dir, { recursive: true, force: true });
+      fs.renameSync(dir, trash);
+      fs.rmSync(trash, { recursive: true, force: true });
     } catch (err) {
+      if (errnoCode(err) === "ENOENT") return;
       throw new RuntimeError(`remove the state dir \`${dir}\`: ${describe(err)}`, { cause: err });
     }
   }

@@ -64,7 +64,9 @@ export async function create(host: Host, opts: CreateOptions): Promise<Created> 
   plan.fault = initFault();
   const base: StateBase = { ociVersion: spec.ociVersion, id: opts.id, bundle, annotations: spec.annotations ?? {} };
   fault("create.validated");
-  const dir = host.store.reserve(opts.id);
+  // the id's lock, from mkdir until the state is recorded (or removed)
+  const lock = host.store.reserve(opts.id);
+  const dir = lock.dir;
   let launched: Launched | undefined;
   let cgroup: CgroupRecord | undefined;
   let pidFile: string | undefined;
@@ -100,10 +102,12 @@ export async function create(host: Host, opts: CreateOptions): Promise<Created> 
   } catch (err) {
     await launched?.abort();
     await tearDownCgroup(cgroup, host.cgroups).catch(() => undefined); // the first error is the one to tell
-    try { host.store.remove(opts.id); } catch { /* the first error is the one to tell */ }
+    try { host.store.remove(opts.id, lock); } catch { /* the first error is the one to tell */ }
     if (pidFile) rmSync(pidFile, { force: true }); // it names a process that is gone
     await poststop(base, spec.hooks?.poststop, opts.warn ?? (() => undefined));
     throw err;
+  } finally {
+    lock.release();
   }
 }
 

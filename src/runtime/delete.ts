@@ -1,10 +1,12 @@
 import type { Host } from "../host/host.js";
+import type { Lock } from "../host/lock.js";
 import { validateId, type ContainerRecord } from "../host/state.js";
 import { containerPids, isPaused, pendingCgroup, signalAll, tearDownCgroup } from "./cgroup.js";
-import { RuntimeError, isKind, notStopped } from "./errors.js";
+import { RuntimeError, isKind, notExist, notStopped } from "./errors.js";
 import { fault } from "./fault.js";
 import { poststop, type Warn } from "./hooks.js";
 import { signalIfAlive } from "./kill.js";
+import { withLockIfAny } from "./locked.js";
 import { statusOf } from "./status.js";
 
 export interface DeleteOptions {
@@ -18,17 +20,23 @@ const SIGKILL = 9;
 const POLL_MS = 10;
 const WAIT_MS = 5000;
 
-/** `delete [--force] ID`, following runc's delete.go case by case. */
+/** `delete [--force] ID`, following runc's delete.go case by case; under the container's lock. */
 export async function deleteContainer(host: Host, id: string, options: DeleteOptions = {}): Promise<void> {
   validateId(id);
+  const done = await withLockIfAny(host, id, async (lock) => (await deleteLocked(host, id, lock, options), true), false);
+  if (!done && !options.force) throw notExist(id); // --force of an unknown id: nothing to do
+}
+
+/** delete, by a caller that holds the container's lock */
+export async function deleteLocked(host: Host, id: string, lock: Lock, options: DeleteOptions = {}): Promise<void> {
   const record = readOrNull(host, id, options.force === true);
-  if (record === undefined) return; // --force of an unknown id: nothing to do
+  if (record === undefined) return;
   const status = statusOf(record, host);
   // A created container has not run user code yet, so runc kills it without --force.
   if (status !== "stopped" && status !== "created" && !options.force) throw notStopped(id, status);
   if (record !== null) await killAndWait(host, record);
   fault("delete.killed");
-  await destroy(host, id, record, options.warn);
+  await destroy(host, id, record, lock, options.warn);
 }
 
 /**
@@ -38,14 +46,14 @@ export async function deleteContainer(host: Host, id: string, options: DeleteOpt
  * bundle may be gone), after the container is destroyed as runtime.md's
  * lifecycle orders it (steps 12, 13). `run` in the foreground ends the same way.
  */
-export async function destroy(host: Host, id: string, record: ContainerRecord | null, warn: Warn = () => undefined): Promise<void> {
+export async function destroy(host: Host, id: string, record: ContainerRecord | null, lock: Lock, warn: Warn = () => undefined): Promise<void> {
   // an empty record (a create killed before state.json) has only the pending word
   const cgroup = record?.cgroup ?? pendingCgroup(host.store.dir(id));
   if (cgroup && containerPids(cgroup, host.cgroups).length > 0) await signalAll(host, cgroup, SIGKILL);
   await tearDownCgroup(cgroup, host.cgroups);
   fault("delete.cgroup-removed");
   fault("delete.before-state-removal");
-  host.store.remove(id);
+  host.store.remove(id, lock);
   if (record) await poststop(record, record.spec?.hooks?.poststop, warn);
 }
 

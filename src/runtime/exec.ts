@@ -20,8 +20,9 @@ import { formatProblems, validateConfig } from "../spec/validate.js";
 import { loadSpec } from "./bundle.js";
 import { inheritedFds, listenerMessage, writePidFile } from "./create.js";
 import { RuntimeError } from "./errors.js";
-import { launch } from "./launch.js";
+import { launch, type Launched } from "./launch.js";
 import { fault, initFault } from "./fault.js";
+import { withLock } from "./locked.js";
 import { forwardSignals } from "./run.js";
 import { statusOf } from "./status.js";
 import { checkTerminal } from "./terminal.js";
@@ -41,6 +42,15 @@ export interface ExecOptions {
 }
 
 export async function exec(host: Host, opts: ExecOptions): Promise<number> {
+  // shared: execs may start side by side, but a delete, kill or pause waits
+  // until the process has joined the container (it joins through the init's
+  // /proc/PID/ns, which must stay that init's); not held while it runs
+  const launched = await withLock(host, opts.id, "shared", () => launchLocked(host, opts));
+  if (opts.detach) return (await launched.exited) === 0 ? 0 : 1;
+  return forwardSignals(host, launched, opts.process.terminal === true);
+}
+
+async function launchLocked(host: Host, opts: ExecOptions): Promise<Launched> {
   const record = runnable(host, opts);
   const spec = record.spec ?? loadSpec(record.bundle);
   checkTerminal(opts.process.terminal === true, opts.detach, opts.consoleSocket);
@@ -69,8 +79,7 @@ export async function exec(host: Host, opts: ExecOptions): Promise<number> {
     throw err;
   }
   launched.commit();
-  if (opts.detach) return (await launched.exited) === 0 ? 0 : 1;
-  return forwardSignals(host, launched, opts.process.terminal === true);
+  return launched;
 }
 
 /** runc's refusals (exec.go), with the status a client reads in `state` */

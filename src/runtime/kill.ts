@@ -2,6 +2,7 @@ import type { Host } from "../host/host.js";
 import { validateId, type ContainerRecord } from "../host/state.js";
 import { parseSignal } from "../plan/signals.js";
 import { signalAll } from "./cgroup.js";
+import { withLock } from "./locked.js";
 import { RuntimeError, describe, errnoCode, notRunning } from "./errors.js";
 
 export interface KillOptions {
@@ -18,6 +19,11 @@ export interface KillOptions {
  */
 export async function kill(host: Host, id: string, options: KillOptions = {}): Promise<void> {
   validateId(id);
+  // locked: a delete must not remove the cgroup while --all signals it, nor a start run between our check and our signal
+  await withLock(host, id, "exclusive", () => killLocked(host, id, options));
+}
+
+async function killLocked(host: Host, id: string, options: KillOptions): Promise<void> {
   const record = host.store.read(id); // first, as runc: an unknown id wins over a bad signal
   const signal = signalNumber(options.signal ?? "SIGTERM");
   if (options.all && record?.cgroup) {

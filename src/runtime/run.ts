@@ -9,6 +9,8 @@ import { create, type CreateOptions } from "./create.js";
 import { destroy } from "./delete.js";
 import type { Launched } from "./launch.js";
 import { isKind } from "./errors.js";
+import { signalIfAlive } from "./kill.js";
+import { withLockIfAny } from "./locked.js";
 import type { Warn } from "./hooks.js";
 import { start } from "./start.js";
 import { constants } from "node:os";
@@ -29,8 +31,21 @@ export async function run(host: Host, opts: RunOptions): Promise<number> {
   }
   if (opts.detach) return 0;
   const code = await forwardSignals(host, launched, record.spec?.process?.terminal === true);
-  await destroy(host, opts.id, record, opts.warn);
+  await destroyOurs(host, opts.id, record, opts.warn);
   return code;
+}
+
+/**
+ * Destroy the container this run made, under its lock, unless another runts
+ * got there first: a `delete` of it (after it stopped, or --force) has
+ * destroyed it and run its poststop hooks, which must not run twice; and
+ * the id may since name a newer container, which is not ours to destroy.
+ */
+async function destroyOurs(host: Host, id: string, record: ContainerRecord, warn?: Warn): Promise<void> {
+  await withLockIfAny(host, id, async (lock) => {
+    const now = host.store.read(id);
+    if (now?.pid === record.pid && now.created === record.created) await destroy(host, id, record, lock, warn);
+  }, undefined);
 }
 
 /**
@@ -50,6 +65,6 @@ export async function forwardSignals(host: Host, launched: Launched, terminal: b
 }
 
 async function cleanup(host: Host, id: string, record: ContainerRecord, warn?: Warn): Promise<void> {
-  try { host.kill(record.pid, 9); } catch { /* already gone */ }
-  await destroy(host, id, record, warn);
+  signalIfAlive(host, record, 9); // its pid may be another process's by now
+  await destroyOurs(host, id, record, warn);
 }

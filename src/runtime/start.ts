@@ -13,14 +13,21 @@ import type { Host } from "../host/host.js";
 import type { ContainerRecord } from "../host/state.js";
 import { describeFailure } from "../native/messages.js";
 import { decodeFailure, FrameReader, Msg, StepId, type InitFailure } from "../native/wire.js";
-import { deleteContainer } from "./delete.js";
+import type { Lock } from "../host/lock.js";
+import { deleteLocked } from "./delete.js";
 import { fault, killSelf } from "./fault.js";
 import { RuntimeError, describe, isKind, notExist } from "./errors.js";
 import { hookState, runHooks, type Warn } from "./hooks.js";
 import { signalIfAlive } from "./kill.js";
+import { withLock } from "./locked.js";
 import { statusOf } from "./status.js";
 
+/** Locked: two starts must not both find "created" and both connect to the init. */
 export async function start(host: Host, id: string, warn: Warn = () => undefined): Promise<void> {
+  await withLock(host, id, "exclusive", (lock) => startLocked(host, id, lock, warn));
+}
+
+async function startLocked(host: Host, id: string, lock: Lock, warn: Warn): Promise<void> {
   const record = host.store.read(id);
   const status = statusOf(record, host);
   if (record === null) throw new RuntimeError(`cannot start container \`${id}\`: it is still being created`);
@@ -37,14 +44,14 @@ export async function start(host: Host, id: string, warn: Warn = () => undefined
     // runtime.md, lifecycle steps 7 and 9: if a startContainer or poststart hook
     // fails, "the runtime MUST generate an error, stop the container, and
     // continue the lifecycle at step 12": destroyed, then the poststop hooks
-    if (isKind(err, "hook")) await stopAndDestroy(host, record, warn);
+    if (isKind(err, "hook")) await stopAndDestroy(host, record, lock, warn);
     throw err;
   }
 }
 
-async function stopAndDestroy(host: Host, record: ContainerRecord, warn: Warn): Promise<void> {
+async function stopAndDestroy(host: Host, record: ContainerRecord, lock: Lock, warn: Warn): Promise<void> {
   try {
-    await deleteContainer(host, record.id, { force: true, warn });
+    await deleteLocked(host, record.id, lock, { force: true, warn });
   } catch (err) {
     warn(`destroy container \`${record.id}\` after its hook failed: ${describe(err)}`);
   }

@@ -14,10 +14,16 @@ import type { LinuxResources } from "../spec/types.js";
 import { formatProblems, validateConfig } from "../spec/validate.js";
 import { RuntimeError, notRunning } from "./errors.js";
 import { cgroupOf } from "./cgroup.js";
+import { withLock } from "./locked.js";
 import { statusOf } from "./status.js";
 
 export async function update(host: Host, id: string, changes: LinuxResources): Promise<void> {
   validateId(id);
+  // locked: two updates merge into state.json one after the other, none lost
+  await withLock(host, id, "exclusive", async () => updateLocked(host, id, changes));
+}
+
+function updateLocked(host: Host, id: string, changes: LinuxResources): void {
   const record = host.store.read(id);
   const status = statusOf(record, host);
   if (record === null || status === "stopped") throw notRunning(id);

@@ -65,7 +65,7 @@ export function record(id: string, fields: Partial<ContainerRecord> = {}): Conta
 /** A container in the given state: record written, /proc and the exec socket arranged to match. */
 export function addContainer(host: FakeHost, id: string, status: "created" | "running" | "stopped", fields: Partial<ContainerRecord> = {}): ContainerRecord {
   const r = record(id, { execSocket: join(host.store.root, id, "exec.sock"), ...fields });
-  host.store.reserve(id);
+  host.store.reserve(id).release();
   host.store.write(r);
   if (status !== "stopped") host.stats.set(r.pid, statLine(r.pid, "S", r.pidStartTime));
   if (status === "created") host.files.add(r.execSocket);

@@ -104,7 +104,7 @@ test("delete --force of a missing id is a silent success; without --force `conta
 
 test("delete of a container still being created: refused, --force removes it", async (t) => {
   const host = setup(t);
-  host.store.reserve("c1");
+  host.store.reserve("c1").release();
   await assert.rejects(deleteContainer(host, "c1"), { message: "cannot delete container c1 that is not stopped: creating" });
   await deleteContainer(host, "c1", { force: true });
   assert.deepEqual(host.store.list(), []);

@@ -10,7 +10,7 @@ import { addContainer, fakeHost, record, statLine } from "./fake-host.js";
 test("reserve makes <root>/<id> 0711 under a 0700 root; twice is `container with id exists`", (t) => {
   const host = fakeHost();
   t.after(host.cleanup);
-  const dir = host.store.reserve("c1");
+  const { dir } = host.store.reserve("c1");
   assert.equal(dir, join(host.store.root, "c1"));
   assert.equal(statSync(dir).mode & 0o777, 0o711);
   assert.equal(statSync(host.store.root).mode & 0o777, 0o700);
@@ -47,7 +47,7 @@ test("read: unknown id is `container does not exist`; a reserved dir without sta
 test("a reserved dir whose creator died is stopped, not creating forever (runts killed before state.json)", async (t) => {
   const host = fakeHost();
   t.after(host.cleanup);
-  const dir = host.store.reserve("orphan");
+  const dir = host.store.reserve("orphan").dir;
   assert.match(readFileSync(join(dir, "creator"), "utf8"), /^\d+ \d+$/, "the reserving runts: pid and start time");
   writeFileSync(join(dir, "creator"), "999999999 1"); // no such process
   const s = await state(host, "orphan");
