@@ -133,6 +133,27 @@ export class Runts {
     this.track(args);
     return spawn(RUNTS, this.argv(args), { cwd: opts.cwd, env: opts.env ?? process.env, stdio: ["ignore", "pipe", "pipe"] });
   }
+  /**
+   * run(), but without blocking the test's event loop, so that many calls can
+   * be in flight at once (load tests). Output goes to files, as run()'s does,
+   * and is read once the call has exited: a file holds every byte written
+   * before the exit, a pipe would wait for the container too.
+   */
+  async runAsync(args: string[], opts: { timeout?: number } = {}): Promise<Run> {
+    this.track(args);
+    const out = captureFile(), err = captureFile();
+    try {
+      const child = spawn(RUNTS, this.argv(args), { stdio: ["ignore", out.fd, err.fd], timeout: opts.timeout ?? 60_000 });
+      const [status, signal] = await new Promise<[number | null, NodeJS.Signals | null]>((resolve, reject) => {
+        child.on("error", reject);
+        child.on("exit", (code, sig) => resolve([code, sig]));
+      });
+      return { status, stdout: out.read(), stderr: err.read(), signal };
+    } finally {
+      out.close();
+      err.close();
+    }
+  }
   ok(args: string[], opts: Parameters<Runts["run"]>[1] = {}): Run {
     const r = this.run(args, opts);
     if (r.status !== 0) throw new Error(`runts ${args.join(" ")} exited ${r.status}: ${r.stderr}`);
