@@ -23,8 +23,12 @@ const WAIT_MS = 5000;
 /** `delete [--force] ID`, following runc's delete.go case by case; under the container's lock. */
 export async function deleteContainer(host: Host, id: string, options: DeleteOptions = {}): Promise<void> {
   validateId(id);
-  const done = await withLockIfAny(host, id, async (lock) => (await deleteLocked(host, id, lock, options), true), false);
-  if (!done && !options.force) throw notExist(id); // --force of an unknown id: nothing to do
+  const found = await withLockIfAny(host, id, async (lock) => {
+    await deleteLocked(host, id, lock, options);
+    return true;
+  }, false);
+  // --force of an unknown id: nothing to do, and no error (containerd's second delete)
+  if (!found && !options.force) throw notExist(id);
 }
 
 /** delete, by a caller that holds the container's lock */
