@@ -1,10 +1,30 @@
 /**
  * facts.ts: what the planner needs to know of the host's security features,
  * read from /proc and /sys (never guessed): the capabilities runts holds and
- * the kernel knows, and whether AppArmor or SELinux is enabled.
+ * the kernel knows, whether AppArmor or SELinux is enabled, and which
+ * namespaces a config joins are the host's own.
  */
-import { existsSync, readFileSync } from "node:fs";
+import { existsSync, readFileSync, statSync } from "node:fs";
 import type { SecurityFacts } from "../plan/security.js";
+import { NS_FILES } from "../plan/tables.js";
+import type { Spec } from "../spec/types.js";
+
+/**
+ * The namespace types the config joins by a path that is the namespace runts
+ * itself is in: the host's. A path that cannot be read is left to runts-init,
+ * which reports it when it joins.
+ */
+export function hostJoins(spec: Spec): string[] {
+  const same = (a: string, b: string) => {
+    try {
+      const x = statSync(a), y = statSync(b);
+      return x.dev === y.dev && x.ino === y.ino;
+    } catch {
+      return false;
+    }
+  };
+  return (spec.linux?.namespaces ?? []).filter((n) => n.path && same(n.path, `/proc/self/ns/${NS_FILES[n.type]}`)).map((n) => n.type);
+}
 
 export function readSecurityFacts(): SecurityFacts {
   return securityFacts(

@@ -148,8 +148,8 @@ export function planInit(input: PlanInput): InitPlan {
     rootPropagation: PROPAGATION[spec.linux?.rootfsPropagation ?? ""] ?? 0,
     rootReadonly: spec.root!.readonly === true,
     noPivot: input.noPivot,
-    hostname: spec.hostname ? spec.hostname : undefined,
-    domainname: spec.domainname ? spec.domainname : undefined,
+    hostname: uts(spec, "hostname", input.host.security),
+    domainname: uts(spec, "domainname", input.host.security),
     cwd: proc.cwd,
     uid: user.uid,
     gid: user.gid,
@@ -165,7 +165,7 @@ export function planInit(input: PlanInput): InitPlan {
     noNewPrivileges: proc.noNewPrivileges === true,
     rlimits: planRlimits(spec),
     oomScoreAdj: proc.oomScoreAdj,
-    sysctls: planSysctls(spec),
+    sysctls: planSysctls(spec, input.host.security.hostNamespaces),
     maskedPaths: planPaths(spec, "maskedPaths"),
     readonlyPaths: planPaths(spec, "readonlyPaths"),
     seccomp: planSeccomp(spec.linux?.seccomp),
@@ -180,6 +180,14 @@ export function planInit(input: PlanInput): InitPlan {
     keyring: keyringName(input.id, input.noNewKeyring),
     hooks: planHooks(spec),
   };
+}
+
+/** hostname and domainname, which a uts namespace joined by a path that is the host's own would give the host */
+function uts(spec: Spec, field: "hostname" | "domainname", host: SecurityFacts): string | undefined {
+  const value = spec[field];
+  if (!value) return undefined;
+  if (host.hostNamespaces?.includes("uts")) throw new PlanError(`/${field}`, "would change the host's: the uts namespace the config joins is the host's own");
+  return value;
 }
 
 /** the terminal's fields, only when the process asks for one */

@@ -20,6 +20,8 @@ export interface SecurityFacts {
   capAvailable: bigint;
   apparmor: boolean;
   selinux: boolean;
+  /** namespace types the config joins by a path that is runts' own, i.e. the host's (src/host/facts.ts hostJoins) */
+  hostNamespaces?: string[];
 }
 
 export const CAP_SETS = ["bounding", "effective", "inheritable", "permitted", "ambient"] as const;
@@ -75,7 +77,7 @@ export function planRlimits(spec: Spec): Rlimit[] {
  * the host's; runc checks the same). kernel.hostname would fight the
  * config's own hostname field, so it is refused, as runc does.
  */
-export function planSysctls(spec: Spec): Sysctl[] {
+export function planSysctls(spec: Spec, hostNamespaces: readonly string[] = []): Sysctl[] {
   return Object.entries(spec.linux?.sysctl ?? {}).map(([key, value]) => {
     const where = `/linux/sysctl/${escapePointer(key)}`;
     if (!/^[a-z0-9_]+(?:[./][a-zA-Z0-9_-]+)+$/.test(key)) throw new PlanError(where, `\`${key}\` is not a sysctl name`);
@@ -84,6 +86,8 @@ export function planSysctls(spec: Spec): Sysctl[] {
     if (!ns) throw new PlanError(where, `\`${key}\` is not in a namespace of the container's own: it would change the host`);
     if (!(spec.linux?.namespaces ?? []).some((n) => n.type === ns))
       throw new PlanError(where, `\`${key}\` needs a ${ns} namespace of the container's own (add {"type": "${ns}"} to /linux/namespaces)`);
+    // a path may name the host's own namespace (/proc/1/ns/net): writing there changes the host (runc checks the same)
+    if (hostNamespaces.includes(ns)) throw new PlanError(where, `\`${key}\` would change the host: the ${ns} namespace the config joins is the host's own`);
     // "net.ipv4.conf.eth0/1.rp_filter": a slash stands for a dot inside one name (sysctl(8))
     const file = key.split(".").map((part) => part.replace(/\//g, ".")).join("/");
     return { key, path: path.posix.join("/proc/sys", file), value };

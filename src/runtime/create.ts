@@ -14,7 +14,7 @@ import type { CgroupRecord } from "../host/cgroupfs.js";
 import { joinCgroup } from "../host/cgroupfs.js";
 import type { ContainerRecord } from "../host/state.js";
 import { readCgroupFacts } from "../host/cgroups.js";
-import { readSecurityFacts } from "../host/facts.js";
+import { hostJoins, readSecurityFacts } from "../host/facts.js";
 import { compileSeccomp } from "../host/seccomp.js";
 import { isCallerFd } from "../host/proc.js";
 import { encodePlan } from "../native/wire.js";
@@ -54,7 +54,7 @@ export async function create(host: Host, opts: CreateOptions): Promise<Created> 
   const extraFds = inheritedFds(opts.preserveFds);
   const plan = planInit({
     spec, id: opts.id, bundle, stateDir: host.store.dir(opts.id), noPivot: opts.noPivot,
-    foreground: opts.foreground === true, systemdCgroup: opts.systemdCgroup, host: hostFacts(),
+    foreground: opts.foreground === true, systemdCgroup: opts.systemdCgroup, host: hostFacts(spec),
     consoleSocket: opts.consoleSocket, noNewKeyring: opts.noNewKeyring,
   });
   addListenFds(plan, extraFds.listen);
@@ -124,8 +124,8 @@ function addListenFds(plan: InitPlan, listen: number): void {
   if (listen > 0) plan.env.push(`LISTEN_FDS=${listen}`, "LISTEN_PID=1");
 }
 
-function hostFacts(): HostFacts {
-  return { cgroups: readCgroupFacts(), security: readSecurityFacts() };
+function hostFacts(spec: Spec): HostFacts {
+  return { cgroups: readCgroupFacts(), security: { ...readSecurityFacts(), hostNamespaces: hostJoins(spec) } };
 }
 
 /** what the seccomp listener receives with the notify fd: the spec's

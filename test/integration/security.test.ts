@@ -141,6 +141,23 @@ test("a sysctl of the host, or of a namespace the container does not have, is re
   assert.match(createFails(runts, c), /\/linux\/sysctl\/net\.ipv4\.ip_forward: .*needs a network namespace/);
 });
 
+test("a namespace joined by a path that is the host's own: its sysctls and the hostname are refused, the host unchanged", { skip }, () => {
+  const forward = readFileSync("/proc/sys/net/ipv4/ip_forward", "utf8");
+  const hostname = readFileSync("/proc/sys/kernel/hostname", "utf8");
+  const c = probe("exit", "0");
+  c.linux.namespaces = c.linux.namespaces.filter((n: any) => n.type !== "network");
+  c.linux.namespaces.push({ type: "network", path: `/proc/${process.pid}/ns/net` });
+  c.linux.sysctl = { "net.ipv4.ip_forward": forward.trim() === "1" ? "0" : "1" };
+  assert.match(createFails(runts, c), /\/linux\/sysctl\/net\.ipv4\.ip_forward: .*would change the host: the network namespace the config joins is the host's own/);
+  delete c.linux.sysctl;
+  c.linux.namespaces = c.linux.namespaces.filter((n: any) => n.type !== "uts");
+  c.linux.namespaces.push({ type: "uts", path: `/proc/${process.pid}/ns/uts` });
+  c.hostname = "not-the-host";
+  assert.match(createFails(runts, c), /config\.json: \/hostname: would change the host's: the uts namespace the config joins is the host's own/);
+  assert.equal(readFileSync("/proc/sys/net/ipv4/ip_forward", "utf8"), forward);
+  assert.equal(readFileSync("/proc/sys/kernel/hostname", "utf8"), hostname);
+});
+
 test("maskedPaths: a file reads empty, a directory is an empty read-only tmpfs, a missing path is skipped", { skip: bbSkip }, () => {
   const out = sh("cat /etc/secret.txt; echo \"[$(ls /secret)]\"; touch /secret/x 2>&1; wc -c < /proc/timer_list", (c) => {
     writeFileSync(path.join(c.root.path, "etc/secret.txt"), "the host's secret\n");

@@ -60,6 +60,9 @@ test("sysctls: only those of a namespace the container has; files under /proc/sy
   refused(() => planSysctls(spec({}, { ...ns("ipc"), sysctl: { "net.core.somaxconn": "1" } })), "/linux/sysctl/net.core.somaxconn", /needs a network namespace/);
   refused(() => planSysctls(spec({}, { ...ns("uts"), sysctl: { "kernel.hostname": "x" } })), "/linux/sysctl/kernel.hostname", /`hostname` field/);
   refused(() => planSysctls(spec({}, { ...ns("network"), sysctl: { "net/../../x": "1" } })), "/linux/sysctl/net~1..~1..~1x", /not a sysctl name/);
+  const joined = spec({}, { namespaces: [{ type: "network", path: "/proc/1/ns/net" }], sysctl: { "net.ipv4.ip_forward": "1" } });
+  assert.equal(planSysctls(joined).length, 1, "another container's network namespace: its sysctls are the container's");
+  refused(() => planSysctls(joined, ["network"]), "/linux/sysctl/net.ipv4.ip_forward", /would change the host: the network namespace the config joins is the host's own/);
 });
 
 test("masked and read-only paths must be absolute; they are normalized", () => {
