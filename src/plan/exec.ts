@@ -38,6 +38,7 @@ export function planExec(input: ExecInput): InitPlan {
   const spec: Spec = { ...input.spec, process: proc };
   const user = proc.user ?? { uid: 0, gid: 0 };
   const { mountLabel: _unused, ...lsm } = planLsm(spec, input.host);
+  const warnings: string[] = [];
   return {
     rootfs: "",
     stateDir: "",
@@ -58,7 +59,7 @@ export function planExec(input: ExecInput): InitPlan {
     uidMappings: [],
     gidMappings: [],
     devices: [],
-    caps: planCaps(spec, input.host),
+    caps: planCaps(spec, input.host, warnings),
     noNewPrivileges: proc.noNewPrivileges === true,
     rlimits: planRlimits(spec),
     oomScoreAdj: proc.oomScoreAdj,
@@ -74,6 +75,7 @@ export function planExec(input: ExecInput): InitPlan {
     ...terminal(spec, input.consoleSocket),
     keyring: keyringName(input.id, input.noNewKeyring),
     hooks: [], // hooks are the container's lifecycle, not an exec's (runc runs none for exec)
+    warnings,
   };
 }
 

@@ -82,6 +82,8 @@ export interface InitPlan {
   consoleSize?: ConsoleSize;
   /** the session keyring the process joins; undefined with --no-new-keyring */
   keyring?: string;
+  /** what the config asks and cannot be had here, left out: said as warnings (capabilities) */
+  warnings: string[];
   /** createContainer then startContainer hooks, each kind in the config's order */
   hooks: PlannedHook[];
   /** tests only: where runts-init fails or stops (TAG_FAULT); set by src/runtime/fault.ts, never by the planner */
@@ -139,6 +141,7 @@ export function planInit(input: PlanInput): InitPlan {
   const ns = namespaces(spec);
   const lsm = planLsm(spec, input.host.security);
   const cgroup = input.host.cgroups && planCgroup({ spec, id: input.id, systemd: input.systemdCgroup === true, facts: input.host.cgroups });
+  const warnings: string[] = [];
   return {
     rootfs: path.resolve(input.bundle, spec.root!.path),
     stateDir: input.stateDir,
@@ -161,7 +164,7 @@ export function planInit(input: PlanInput): InitPlan {
     uidMappings: spec.linux?.uidMappings ?? [],
     gidMappings: spec.linux?.gidMappings ?? [],
     devices: planDevices(spec),
-    caps: planCaps(spec, input.host.security),
+    caps: planCaps(spec, input.host.security, warnings),
     noNewPrivileges: proc.noNewPrivileges === true,
     rlimits: planRlimits(spec),
     oomScoreAdj: proc.oomScoreAdj,
@@ -179,6 +182,7 @@ export function planInit(input: PlanInput): InitPlan {
     ...terminal(spec, input.consoleSocket),
     keyring: keyringName(input.id, input.noNewKeyring),
     hooks: planHooks(spec),
+    warnings,
   };
 }
 

@@ -34,20 +34,23 @@ export interface SchedAttr { policy: number; flags: bigint; nice: number; priori
 /** RLIM_INFINITY, and the largest value a u64 holds */
 export const U64_MAX = (1n << 64n) - 1n;
 
-/** the five capability sets as masks; undefined when the config leaves capabilities alone (runc: untouched) */
-export function planCaps(spec: Spec, host: SecurityFacts): CapSets | undefined {
+/**
+ * The five capability sets as masks; undefined when the config leaves
+ * capabilities alone (runc: untouched). A capability that cannot be granted
+ * (a name runts or this kernel does not know, one runts does not hold) is
+ * left out and said in `warnings`: config.md "MUST be logged as a warning"
+ * and "SHOULD NOT fail"; runc 1.1 does the same.
+ */
+export function planCaps(spec: Spec, host: SecurityFacts, warnings: string[] = []): CapSets | undefined {
   const caps = spec.process?.capabilities;
   if (!caps) return undefined;
   const sets = {} as CapSets;
   for (const set of CAP_SETS) {
     sets[set] = 0n;
     (caps[set] ?? []).forEach((name, i) => {
-      const where = `/process/capabilities/${set}/${i}`;
-      const bit = CAPABILITIES.indexOf(name);
-      if (bit > host.capLastCap) throw new PlanError(where, `\`${name}\` is not known to this kernel (its cap_last_cap is ${host.capLastCap})`);
-      if ((host.capAvailable & (1n << BigInt(bit))) === 0n)
-        throw new PlanError(where, `\`${name}\` is not held by runts on this host (not in its bounding and permitted sets), so no container can be given it`);
-      sets[set] |= 1n << BigInt(bit);
+      const why = ungrantable(name, host);
+      if (why) warnings.push(`config.json: /process/capabilities/${set}/${i}: \`${name}\` ${why}: left out`);
+      else sets[set] |= 1n << BigInt(CAPABILITIES.indexOf(name));
     });
   }
   // the kernel raises an ambient capability only when it is also
@@ -55,6 +58,15 @@ export function planCaps(spec: Spec, host: SecurityFacts): CapSets | undefined {
   // `runc spec` writes ambient capabilities with no inheritable set
   sets.ambient &= sets.inheritable & sets.permitted;
   return sets;
+}
+
+/** why a capability cannot be granted here, or undefined */
+function ungrantable(name: string, host: SecurityFacts): string | undefined {
+  const bit = CAPABILITIES.indexOf(name);
+  if (bit < 0) return "is not a capability runts knows";
+  if (bit > host.capLastCap) return `is not known to this kernel (its cap_last_cap is ${host.capLastCap})`;
+  if ((host.capAvailable & (1n << BigInt(bit))) === 0n) return "is not held by runts on this host (not in its bounding and permitted sets)";
+  return undefined;
 }
 
 /** numbers as JSON gives them: anything at or past 2^64-1 is RLIM_INFINITY */

@@ -58,6 +58,7 @@ export async function create(host: Host, opts: CreateOptions): Promise<Created> 
     consoleSocket: opts.consoleSocket, noNewKeyring: opts.noNewKeyring,
   });
   addListenFds(plan, extraFds.listen);
+  for (const w of plan.warnings) opts.warn?.(w);
   // libseccomp refuses what the schema cannot know (an architecture, a rule): before the host changes
   if (plan.seccomp) plan.seccomp.program = compileSeccomp(plan.seccomp.profile);
   encodePlan(plan); // refuses NUL bytes now, before the host changes

@@ -39,6 +39,8 @@ export interface ExecOptions {
   /** --cgroup: sub-cgroups to run in */
   cgroups: string[];
   ignorePaused: boolean;
+  /** where what cannot be had (a capability) is said */
+  warn?: (msg: string) => void;
 }
 
 export async function exec(host: Host, opts: ExecOptions): Promise<number> {
@@ -62,6 +64,7 @@ async function launchLocked(host: Host, opts: ExecOptions): Promise<Launched> {
     consoleSocket: opts.consoleSocket, noNewKeyring: record.noNewKeyring, joinCgroup: dirs.length > 0,
     host: readSecurityFacts(),
   }));
+  for (const w of plan.warnings) opts.warn?.(w);
   if (plan.seccomp) plan.seccomp.program = compileSeccomp(plan.seccomp.profile);
   encodePlan(plan);
   plan.fault = initFault();

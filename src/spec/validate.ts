@@ -4,7 +4,6 @@ import schemaValidate from "./config-validator.gen.js";
 import type { ValidatorError } from "./config-validator.gen.js";
 import type { Spec } from "./types.js";
 import { RuntimeError } from "../runtime/errors.js";
-import { CAPABILITIES } from "../plan/tables.js";
 
 /** One problem; `path` is a JSON pointer into the config ("" = the whole document). */
 export interface ConfigProblem {
@@ -18,9 +17,6 @@ export interface ValidateOptions {
   /** the config must describe a process to start (create/run): process and process.args */
   requireProcess?: boolean;
 }
-
-const KNOWN_CAPABILITY_SET = new Set(CAPABILITIES);
-const CAPABILITY_SETS = ["bounding", "effective", "inheritable", "permitted", "ambient"] as const;
 
 /** a user's mistake in config.json: reported as is, never as an internal error */
 export class ConfigError extends RuntimeError {
@@ -234,7 +230,6 @@ function processRules(doc: Obj, requireProcess: boolean): ConfigProblem[] {
     ...argsRules(proc, requireProcess),
     ...absolutePathRule(proc.cwd, "/process/cwd"),
     ...envRules(proc.env, "/process/env"),
-    ...capabilityRules(proc.capabilities),
     ...rlimitRules(proc.rlimits),
   ];
 }
@@ -252,17 +247,6 @@ function absolutePathRule(value: unknown, path: string): ConfigProblem[] {
 function envRules(env: unknown, path: string): ConfigProblem[] {
   return entries(env).flatMap(([i, v]) =>
     typeof v === "string" && v.indexOf("=") <= 0 ? [{ path: `${path}/${i}`, message: "must be of the form KEY=VALUE" }] : [],
-  );
-}
-
-function capabilityRules(caps: unknown): ConfigProblem[] {
-  if (!isObj(caps)) return [];
-  return CAPABILITY_SETS.flatMap((set) =>
-    entries(caps[set]).flatMap(([i, name]) =>
-      typeof name === "string" && !KNOWN_CAPABILITY_SET.has(name)
-        ? [{ path: `/process/capabilities/${set}/${i}`, message: `unknown capability ${JSON.stringify(name)}` }]
-        : [],
-    ),
   );
 }
 

@@ -32,11 +32,17 @@ test("capabilities: ambient ones not also inheritable and permitted are left out
   assert.equal(caps.ambient, bit(5));
 });
 
-test("capabilities the kernel does not know, or runts does not hold, are refused with their path", () => {
+test("capabilities that cannot be granted (unknown, not in this kernel, not held by runts) are left out with a warning naming their path", () => {
+  const warnings: string[] = [];
   const old = { ...ROOT_FACTS, capLastCap: 37 };
-  refused(() => planCaps(spec({ capabilities: { bounding: ["CAP_KILL", "CAP_BPF"] } }), old), "/process/capabilities/bounding/1", /`CAP_BPF` is not known to this kernel \(its cap_last_cap is 37\)/);
+  assert.equal(planCaps(spec({ capabilities: { bounding: ["CAP_KILL", "CAP_BPF", "CAP_FOO"] } }), old, warnings)!.bounding, bit(5));
   const lacking = { ...ROOT_FACTS, capAvailable: ROOT_FACTS.capAvailable & ~bit(24) };
-  refused(() => planCaps(spec({ capabilities: { permitted: ["CAP_SYS_RESOURCE"] } }), lacking), "/process/capabilities/permitted/0", /not held by runts on this host/);
+  assert.equal(planCaps(spec({ capabilities: { permitted: ["CAP_SYS_RESOURCE", "CAP_KILL"] } }), lacking, warnings)!.permitted, bit(5));
+  assert.deepEqual(warnings, [
+    "config.json: /process/capabilities/bounding/1: `CAP_BPF` is not known to this kernel (its cap_last_cap is 37): left out",
+    "config.json: /process/capabilities/bounding/2: `CAP_FOO` is not a capability runts knows: left out",
+    "config.json: /process/capabilities/permitted/0: `CAP_SYS_RESOURCE` is not held by runts on this host (not in its bounding and permitted sets): left out",
+  ]);
 });
 
 test("host facts from /proc/self/status, cap_last_cap and the LSMs' files", () => {

@@ -39,7 +39,7 @@ export const exec: CommandSpec = {
   minArgs: 1,
   maxArgs: Infinity,
   stopAtPositional: true,
-  async run({ host, flags, args: [id, ...command] }) {
+  async run({ host, flags, log, args: [id, ...command] }) {
     const file = stringFlag(flags, "process");
     if (!file && command.length === 0) throw usageError("`exec` needs a command to run, or `--process FILE`");
     const preserveFds = countFlag(flags, "preserve-fds");
@@ -53,6 +53,7 @@ export const exec: CommandSpec = {
         consoleSocket: stringFlag(flags, "console-socket"),
         cgroups: flags.cgroup as string[],
         ignorePaused: boolFlag(flags, "ignore-paused"),
+        warn: (msg) => log.warn(msg),
       });
     } catch (err) {
       throw new RuntimeError(`exec failed: ${messageOf(err)}`, { cause: err, exitCode: 255 });
