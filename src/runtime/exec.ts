@@ -141,8 +141,11 @@ export function processFromFlags(spec: Spec, f: ProcessFlags): Process {
   if (f.apparmor) p.apparmorProfile = f.apparmor;
   if (f.processLabel) p.selinuxLabel = f.processLabel;
   if (f.caps.length > 0) {
+    // never the inheritable set (CVE-2022-29162): ambient ones are then
+    // raised only if the config already made them inheritable (the planner
+    // keeps ambient & inheritable), so a non-root user gets none across execve
     const caps = { ...(p.capabilities ?? {}) };
-    for (const set of ["bounding", "effective", "inheritable", "permitted", "ambient"] as const) caps[set] = [...(caps[set] ?? []), ...f.caps];
+    for (const set of ["bounding", "effective", "permitted", "ambient"] as const) caps[set] = [...(caps[set] ?? []), ...f.caps];
     p.capabilities = caps;
   }
   p.env = [...(p.env ?? []), ...f.env];

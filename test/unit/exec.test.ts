@@ -65,6 +65,7 @@ test("without --process: the container's process, changed by the flags as runc's
   assert.deepEqual(p.user, { uid: 1000, gid: 1001, additionalGids: [7] });
   for (const set of ["bounding", "effective", "permitted", "ambient"] as const)
     assert.deepEqual(p.capabilities![set], [...(s.process!.capabilities![set] ?? []), "CAP_NET_RAW"], set);
+  assert.deepEqual(p.capabilities!.inheritable, s.process!.capabilities!.inheritable, "--cap never adds to the inheritable set (CVE-2022-29162)");
   assert.equal(p.noNewPrivileges, true);
   assert.equal(p.terminal, false, "no --tty: no terminal, whatever the config said");
   assert.equal(processFromFlags(s, flags({ tty: true })).terminal, true);
