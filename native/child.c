@@ -19,7 +19,9 @@
  *     where the spec puts them (hooks.c).
  *  5. hostname after pivot_root; personality, scheduler, I/O priority and
  *     rlimits while we still hold CAP_SYS_NICE and CAP_SYS_RESOURCE; then
- *     ids and capabilities (creds.c says the order inside).
+ *     HOME, if the env has none, from the container's /etc/passwd while
+ *     we may still read it (runc's setupUser); then ids and capabilities
+ *     (creds.c says the order inside).
  *  6. cwd and the executable are looked up as the container's user, after
  *     pivot_root, so a missing program is a create-time error; a cwd that
  *     leads out of the root through an inherited fd is refused
@@ -207,6 +209,55 @@ static void seccomp_state_handshake(struct ctx *c) {
   if (frame_recv(c->sync, &type, &c->notify_state, &c->notify_state_len) < 0 || type != MSG_SECCOMP_STATE) _exit(1);
 }
 
+/* the home field of uid's line in the container's /etc/passwd (read as
+ * root, before the ids change), or NULL */
+static char *passwd_home(uint64_t uid) {
+  int fd = open("/etc/passwd", O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return NULL;
+  size_t cap = 1 << 20, len = 0;
+  char *buf = malloc(cap + 1);
+  for (ssize_t n = 1; buf && n > 0 && len < cap; len += (size_t)n)
+    if ((n = read(fd, buf + len, cap - len)) < 0) n = 0;
+  close(fd);
+  if (!buf) return NULL;
+  buf[len] = 0;
+  char want[24], *home = NULL;
+  snprintf(want, sizeof want, "%llu", (unsigned long long)uid);
+  for (char *line = buf, *next; line && !home; line = next) {
+    next = strchr(line, '\n');
+    if (next) *next++ = 0;
+    /* name:password:uid:gid:gecos:home:shell */
+    char *f[7] = { line };
+    int nf = 1;
+    for (char *q = line; *q && nf < 7; q++)
+      if (*q == ':') { *q = 0; f[nf++] = q + 1; }
+    if (nf >= 6 && !strcmp(f[2], want)) home = strdup(f[5]);
+  }
+  free(buf);
+  return home;
+}
+
+/* as runc: a process whose env has no HOME (or an empty one) gets its
+ * user's home from the container's /etc/passwd, or "/" */
+static void set_home(struct ctx *c) {
+  struct plan *p = &c->plan;
+  const char *now = env_get(p->envp, "HOME");
+  if (now && *now) return;
+  char *home = passwd_home(p->uid);
+  size_t size = strlen(home ? home : "/") + sizeof "HOME=";
+  char *entry = malloc(size);
+  if (!entry) fail(c, STEP_HOME, ENOMEM, 0, NULL);
+  snprintf(entry, size, "HOME=%s", home ? home : "/");
+  free(home);
+  for (size_t i = 0; i < p->nenv; i++)
+    if (!strncmp(p->envp[i], "HOME=", 5)) { p->envp[i] = entry; return; }
+  char **envp = realloc(p->envp, (p->nenv + 2) * sizeof *envp);
+  if (!envp) fail(c, STEP_HOME, ENOMEM, 0, NULL);
+  envp[p->nenv++] = entry;
+  envp[p->nenv] = NULL;
+  p->envp = envp;
+}
+
 /* after pivot_root an inherited directory fd (/proc/self/fd/N) could still
  * lead outside the root; the kernel then reports the cwd as unreachable */
 static void enter_cwd(struct ctx *c) {
@@ -248,6 +299,7 @@ int child_main(struct ctx *c) {
   if (!exec) set_names(c);
   set_process_attrs(c);
   set_rlimits(c);
+  set_home(c);
   set_creds(c);
   enter_cwd(c);
   char *path = lookup(c);

@@ -265,6 +265,7 @@ enum step {
    * "timeout N" (seconds), empty when errno says why it did not start */
   STEP_HOOK_CREATE_CONTAINER = 53,
   STEP_HOOK_START_CONTAINER = 54,
+  STEP_HOME = 55,
   /* test only: where TAG_FAULT can stop the init (src/runtime/fault.ts
    * names them init.*); P's, then C's, in the order they are reached */
   STEP_FAULT_DECODED = 70,      /* P: the plan decoded */

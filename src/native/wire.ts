@@ -146,6 +146,7 @@ export const Step: Record<number, string> = {
   52: "join the session keyring",
   53: "run the createContainer hook",
   54: "run the startContainer hook",
+  55: "set HOME from the container's /etc/passwd",
   // tests only (TAG_FAULT): the names RUNTS_FAULT gives them (src/runtime/fault.ts)
   70: "init.decoded",
   71: "init.exec-socket",

@@ -30,7 +30,7 @@ test("pid 1, hostname, domainname, user, groups, umask, cwd and env", { skip }, 
   assert.deepEqual([...f.groups].sort(), [5, 7]);
   assert.equal(f.umask, 0o027);
   assert.equal(f.cwd, "/tmp");
-  assert.deepEqual(f.env, ["PATH=/bin", "A=b c"]);
+  assert.deepEqual(f.env, ["PATH=/bin", "A=b c", "HOME=/"], "uid 1000 is not in /etc/passwd: HOME=/, as runc sets it");
   assert.deepEqual(f.argv, ["/bin/probe", "report"]);
 });
 
@@ -218,8 +218,19 @@ test("a ctr-style config: no process.env, a bare command name found on the defau
   const c = defaultConfig(["probe", "report"]);
   delete c.process.env;
   const f = report(c);
-  assert.deepEqual(f.env, []);
+  assert.deepEqual(f.env, ["HOME=/root"], "runc's HOME, from the container's /etc/passwd");
   assert.equal(f.argv[0], "probe");
+});
+
+test("HOME, when the env has none or an empty one, is the user's home in the container's /etc/passwd", { skip }, () => {
+  const c = defaultConfig(["/bin/probe", "report"]);
+  c.process.env = ["HOME=", "A=1"];
+  assert.deepEqual(report(c).env, ["HOME=/root", "A=1"], "an empty HOME is replaced in place");
+  c.process.user = { uid: 65534, gid: 65534 };
+  c.process.env = ["A=1"];
+  assert.deepEqual(report(c).env, ["A=1", "HOME=/nonexistent"]);
+  c.process.env = ["HOME=/mine"];
+  assert.deepEqual(report(c).env, ["HOME=/mine"], "a HOME the config gives is kept");
 });
 
 test("a busybox bundle with runc spec's defaults", { skip: skip ?? busyboxMissing() ?? undefined }, () => {

@@ -88,7 +88,7 @@ test("--process FILE: the whole process object, flags left alone", { skip }, () 
   const r = runts.run(["exec", "--process", file, id]);
   assert.equal(r.status, 0, r.stderr);
   const report = JSON.parse(r.stdout);
-  assert.deepEqual([report.uid, report.gid, report.cwd, report.env], [5, 6, "/proc", ["ONLY=this"]]);
+  assert.deepEqual([report.uid, report.gid, report.cwd, report.env], [5, 6, "/proc", ["ONLY=this", "HOME=/"]], "HOME=/ as runc sets it: uid 5 is not in /etc/passwd");
   assert.equal(status(report, "CapBnd"), "0000000000000000");
   writeFileSync(file, JSON.stringify({ cwd: 5, args: ["/bin/probe"] }));
   const bad = runts.run(["exec", "--process", file, id]);
