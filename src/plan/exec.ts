@@ -9,7 +9,7 @@
 import path from "node:path";
 import type { Process, Spec } from "../spec/types.js";
 import { RuntimeError } from "../runtime/errors.js";
-import { FLAG_CGROUP, FLAG_EXEC, FLAG_TERMINAL, FLAG_WAIT, keyringName, terminal, type InitPlan, type Join } from "./plan.js";
+import { FLAG_CGROUP, FLAG_EXEC, FLAG_TERMINAL, FLAG_WAIT, keyringName, processFields, terminal, type InitPlan, type Join } from "./plan.js";
 import { planSeccomp } from "./seccomp.js";
 import { planCaps, planCpuAffinity, planIoPriority, planLsm, planPersonality, planRlimits, planScheduler, type SecurityFacts } from "./security.js";
 import { CLONE_FLAGS, NS_FILES } from "./tables.js";
@@ -30,13 +30,9 @@ export interface ExecInput {
   host: SecurityFacts;
 }
 
-/** runc's umask when the process gives none */
-const DEFAULT_UMASK = 0o022;
-
 export function planExec(input: ExecInput): InitPlan {
   const proc = input.process;
   const spec: Spec = { ...input.spec, process: proc };
-  const user = proc.user ?? { uid: 0, gid: 0 };
   const { mountLabel: _unused, ...lsm } = planLsm(spec, input.host);
   const warnings: string[] = [];
   return {
@@ -48,13 +44,7 @@ export function planExec(input: ExecInput): InitPlan {
     rootPropagation: 0,
     rootReadonly: false,
     noPivot: false,
-    cwd: proc.cwd,
-    uid: user.uid,
-    gid: user.gid,
-    groups: user.additionalGids ?? [],
-    umask: user.umask ?? DEFAULT_UMASK,
-    args: proc.args ?? [],
-    env: proc.env ?? [],
+    ...processFields(proc),
     flags: FLAG_EXEC | (input.foreground ? FLAG_WAIT : 0) | (input.joinCgroup ? FLAG_CGROUP : 0) | (proc.terminal ? FLAG_TERMINAL : 0),
     uidMappings: [],
     gidMappings: [],

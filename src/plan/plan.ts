@@ -4,7 +4,7 @@
  * src/native/wire.ts encodes for native/ (C) to carry out after clone().
  */
 import path from "node:path";
-import type { ConsoleSize, Hook, HookName, Spec } from "../spec/types.js";
+import type { ConsoleSize, Hook, HookName, Process, Spec } from "../spec/types.js";
 import { planDevices, type DeviceOp } from "./devices.js";
 import { planCgroup, type CgroupFacts, type CgroupPlan } from "./cgroups.js";
 import { planMounts, PlanError } from "./mounts.js";
@@ -137,7 +137,6 @@ export function planInit(input: PlanInput): InitPlan {
   const { spec } = input;
   refuseUnsupported(spec);
   const proc = spec.process!;
-  const user = proc.user ?? { uid: 0, gid: 0 };
   const ns = namespaces(spec);
   const lsm = planLsm(spec, input.host.security);
   const cgroup = input.host.cgroups && planCgroup({ spec, id: input.id, systemd: input.systemdCgroup === true, facts: input.host.cgroups });
@@ -153,13 +152,7 @@ export function planInit(input: PlanInput): InitPlan {
     noPivot: input.noPivot,
     hostname: uts(spec, "hostname", input.host.security),
     domainname: uts(spec, "domainname", input.host.security),
-    cwd: proc.cwd,
-    uid: user.uid,
-    gid: user.gid,
-    groups: user.additionalGids ?? [],
-    umask: user.umask ?? DEFAULT_UMASK,
-    args: proc.args ?? [],
-    env: proc.env ?? [],
+    ...processFields(proc),
     flags: (input.foreground ? FLAG_WAIT : 0) | (cgroup ? FLAG_CGROUP : 0) | (proc.terminal ? FLAG_TERMINAL : 0) | (hasHooks(spec, INIT_HOOKS) ? FLAG_HOOKS : 0),
     uidMappings: spec.linux?.uidMappings ?? [],
     gidMappings: spec.linux?.gidMappings ?? [],
@@ -183,6 +176,15 @@ export function planInit(input: PlanInput): InitPlan {
     keyring: keyringName(input.id, input.noNewKeyring),
     hooks: planHooks(spec),
     warnings,
+  };
+}
+
+/** what the process runs as and with: cwd, ids, umask (runc's when none), argv, environ */
+export function processFields(proc: Process): Pick<InitPlan, "cwd" | "uid" | "gid" | "groups" | "umask" | "args" | "env"> {
+  const user = proc.user ?? { uid: 0, gid: 0 };
+  return {
+    cwd: proc.cwd, uid: user.uid, gid: user.gid, groups: user.additionalGids ?? [],
+    umask: user.umask ?? DEFAULT_UMASK, args: proc.args ?? [], env: proc.env ?? [],
   };
 }
 
