@@ -29,7 +29,8 @@ import { checkTerminal } from "./terminal.js";
 
 export interface ExecOptions {
   id: string;
-  process: Process;
+  /** the process to start, given the container's config (runc's getProcess starts from its process) */
+  process: (spec: Spec) => Process;
   /** where the process came from, for messages: `--process FILE` or "the command line" */
   source: string;
   detach: boolean;
@@ -47,20 +48,21 @@ export async function exec(host: Host, opts: ExecOptions): Promise<number> {
   // shared: execs may start side by side, but a delete, kill or pause waits
   // until the process has joined the container (it joins through the init's
   // /proc/PID/ns, which must stay that init's); not held while it runs
-  const launched = await withLock(host, opts.id, "shared", () => launchLocked(host, opts));
+  const { launched, process } = await withLock(host, opts.id, "shared", () => launchLocked(host, opts));
   if (opts.detach) return (await launched.exited) === 0 ? 0 : 1;
-  return forwardSignals(host, launched, opts.process.terminal === true);
+  return forwardSignals(host, launched, process.terminal === true);
 }
 
-async function launchLocked(host: Host, opts: ExecOptions): Promise<Launched> {
+async function launchLocked(host: Host, opts: ExecOptions): Promise<{ launched: Launched; process: Process }> {
   const record = runnable(host, opts);
   const spec = record.spec ?? loadSpec(record.bundle);
-  checkTerminal(opts.process.terminal === true, opts.detach, opts.consoleSocket);
-  checkExecProcess(opts.process, opts.source);
+  const process = opts.process(spec);
+  checkTerminal(process.terminal === true, opts.detach, opts.consoleSocket);
+  checkExecProcess(process, opts.source);
   const dirs = record.cgroup ? execCgroupDirs(record.cgroup.dirs, opts.cgroups) : [];
   const extraFds = inheritedFds(opts.preserveFds);
   const plan = inSource(opts.source, () => planExec({
-    spec, process: opts.process, id: opts.id, initPid: record.pid, foreground: !opts.detach,
+    spec, process, id: opts.id, initPid: record.pid, foreground: !opts.detach,
     consoleSocket: opts.consoleSocket, noNewKeyring: record.noNewKeyring, joinCgroup: dirs.length > 0,
     host: readSecurityFacts(),
   }));
@@ -82,7 +84,7 @@ async function launchLocked(host: Host, opts: ExecOptions): Promise<Launched> {
     throw err;
   }
   launched.commit();
-  return launched;
+  return { launched, process };
 }
 
 /** runc's refusals (exec.go), with the status a client reads in `state` */

@@ -9,9 +9,9 @@
 // start it is exit 255, as with runc ("exec failed: ...").
 import { readFileSync } from "node:fs";
 import { exec as execProcess, parseProcess, processFromFlags } from "../../runtime/exec.js";
-import { loadSpec } from "../../runtime/bundle.js";
 import { RuntimeError, describe, messageOf } from "../../runtime/errors.js";
 import { boolFlag, stringFlag, usageError, type CommandSpec, type FlagValue } from "../table.js";
+import type { Spec } from "../../spec/types.js";
 import { countFlag } from "./flags.js";
 
 export const exec: CommandSpec = {
@@ -45,7 +45,8 @@ export const exec: CommandSpec = {
     const preserveFds = countFlag(flags, "preserve-fds");
     try {
       const source = file ? `\`--process ${file}\`` : "the command line";
-      const process = file ? parseProcess(readProcessFile(file), source) : processFromFlags(containerSpec(host, id), processFlags(flags, command));
+      const fromFile = file ? parseProcess(readProcessFile(file), source) : undefined;
+      const process = (spec: Spec) => fromFile ?? processFromFlags(spec, processFlags(flags, command));
       return await execProcess(host, {
         id, process, source, preserveFds,
         detach: boolFlag(flags, "detach"),
@@ -67,13 +68,6 @@ function readProcessFile(file: string): string {
   } catch (err) {
     throw new RuntimeError(`read \`--process\`: ${describe(err)}`);
   }
-}
-
-/** the container's config, whose process the flags change */
-function containerSpec(host: Parameters<CommandSpec["run"]>[0]["host"], id: string) {
-  const record = host.store.read(id);
-  if (record === null) throw new RuntimeError(`cannot exec in a container that is still being created: \`${id}\``);
-  return record.spec ?? loadSpec(record.bundle);
 }
 
 function processFlags(flags: Record<string, FlagValue>, args: string[]) {
