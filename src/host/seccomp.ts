@@ -9,7 +9,7 @@
  * The cache is an optimisation only: when it cannot be read or written,
  * runts compiles.
  */
-import { createHash, randomBytes } from "node:crypto";
+import { crypto } from "./builtins.js";
 import { closeSync, mkdirSync, openSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { tmpdir } from "node:os";
@@ -45,7 +45,7 @@ export function compileSeccomp(profile: SeccompProfile, cacheDir = CACHE_DIR): B
 function cacheKey(profile: SeccompProfile): string | undefined {
   const lib = libseccompIdentity();
   if (!lib) return undefined;
-  return createHash("sha256").update(JSON.stringify({ format: 1, arch: process.arch, lib, profile })).digest("hex");
+  return crypto().createHash("sha256").update(JSON.stringify({ format: 1, arch: process.arch, lib, profile })).digest("hex");
 }
 
 function libseccompIdentity(): string | undefined {
@@ -156,7 +156,7 @@ function addRule(lib: Libseccomp, ctx: unknown, rule: SeccompRule): void {
 /** libseccomp 2.5 exports only to an fd: a new private file in the temp dir
  * ("wx": O_EXCL, so a planted name or symlink makes it fail, not follow) */
 function exportBpf(lib: Libseccomp, ctx: unknown): Buffer {
-  const tmp = path.join(tmpdir(), `runts-bpf-${process.pid}-${randomBytes(6).toString("hex")}`);
+  const tmp = path.join(tmpdir(), `runts-bpf-${process.pid}-${crypto().randomBytes(6).toString("hex")}`);
   const fd = openSync(tmp, "wx+", 0o600);
   try {
     const rc = lib.exportBpf(ctx, fd);

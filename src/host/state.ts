@@ -19,7 +19,7 @@
 // the whole dir away before emptying it. Writers hold the container's lock
 // (lock.ts).
 import * as fs from "node:fs";
-import { randomBytes } from "node:crypto";
+import { crypto } from "./builtins.js";
 import { join } from "node:path";
 import { lockDir, lockNewDir, type Lock, type LockMode } from "./lock.js";
 import type { CgroupRecord } from "./cgroupfs.js";
@@ -130,7 +130,7 @@ export class StateStore implements Store {
     // renamed first, so a reader never finds the dir without its state.json
     // (which would read as "creating"), then emptied at leisure
     const dir = this.dir(id);
-    const trash = join(this.root, `.deleted~${process.pid}~${randomBytes(4).toString("hex")}`);
+    const trash = join(this.root, `.deleted~${process.pid}~${crypto().randomBytes(4).toString("hex")}`);
     try {
       fs.renameSync(dir, trash);
       fs.rmSync(trash, { recursive: true, force: true });

@@ -17,7 +17,7 @@
  * its timeout. Its stdout is dropped (create and start print nothing on
  * stdout, CONTRACT.md); the start of its stderr goes into the error.
  */
-import { spawn } from "node:child_process";
+import { childProcess } from "../host/builtins.js";
 import { constants } from "node:os";
 import type { ContainerRecord } from "../host/state.js";
 import { hookFailure, type HookOutcome } from "../native/messages.js";
@@ -96,7 +96,7 @@ export function runHook(kind: string, index: number, hook: Hook, state: string):
   return new Promise((resolve, reject) => {
     // execv's argv: args[0] is argv[0]; without args, the path alone (as Go's exec.Cmd)
     const argv = hook.args?.length ? hook.args : [hook.path];
-    const child = spawn(hook.path, argv.slice(1), { argv0: argv[0], env: envOf(hook.env), stdio: ["pipe", "ignore", "pipe"] });
+    const child = childProcess().spawn(hook.path, argv.slice(1), { argv0: argv[0], env: envOf(hook.env), stdio: ["pipe", "ignore", "pipe"] });
     let stderr = "";
     let timedOut = false;
     let linger: NodeJS.Timeout | undefined;

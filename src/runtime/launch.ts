@@ -11,7 +11,7 @@
  * Node spawns the init as a new program (fork + exec in libuv), so no
  * JavaScript ever runs in the container's process.
  */
-import { spawn, type ChildProcess, type StdioOptions } from "node:child_process";
+import type { ChildProcess, StdioOptions } from "node:child_process";
 import { existsSync, writeFileSync } from "node:fs";
 import type { Socket } from "node:net";
 import { constants } from "node:os";
@@ -23,6 +23,7 @@ import { FLAG_EXEC, needsIdMaps, type IdMap, type InitPlan } from "../plan/plan.
 import { RuntimeError, describe } from "./errors.js";
 import { fault, killSelf } from "./fault.js";
 import { liveness, startTime } from "../host/proc.js";
+import { childProcess } from "../host/builtins.js";
 
 export interface Launched {
   /** host pid of the container's init, blocked until `start` */
@@ -71,7 +72,7 @@ export function launch(plan: InitPlan, opts: LaunchOptions): Promise<Launched> {
   const stdio: StdioOptions = [0, 1, 2, ...Array.from({ length: n }, (_, i) => 3 + i), "pipe", "pipe"];
   // detached: runts-init gets its own session, so a ^C meant for runts (run
   // in the foreground forwards it to the container) does not reach it
-  const child = spawn(initBinary(), [String(n)], { stdio, detached: true, env: {}, argv0: "runts-init" });
+  const child = childProcess().spawn(initBinary(), [String(n)], { stdio, detached: true, env: {}, argv0: "runts-init" });
   const ctl = child.stdio[3 + n] as Socket;
   const sync = child.stdio[4 + n] as Socket;
   return new Session(plan, opts, child, ctl, sync).run();

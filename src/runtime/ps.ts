@@ -3,7 +3,7 @@
  * list (containerd's `top`); the table is ps(1)'s own output cut down to
  * those pids, header kept, as runc does.
  */
-import { spawnSync } from "node:child_process";
+import { childProcess } from "../host/builtins.js";
 import { existsSync } from "node:fs";
 import type { Host } from "../host/host.js";
 import { validateId } from "../host/state.js";
@@ -32,7 +32,7 @@ const PS_PATHS = ["/usr/bin/ps", "/bin/ps"];
 
 function runPs(args: string[]): string {
   const bin = PS_PATHS.find((p) => existsSync(p)) ?? "ps";
-  const r = spawnSync(bin, args, { encoding: "utf8" });
+  const r = childProcess().spawnSync(bin, args, { encoding: "utf8" });
   if (r.error) throw new RuntimeError(`run \`${bin}\`: ${describe(r.error)}`, { cause: r.error });
   if (r.status !== 0) throw new RuntimeError(`\`${bin} ${args.join(" ")}\` failed: ${r.stderr.trim() || `exit status ${r.status}`}`);
   return r.stdout;

@@ -7,7 +7,7 @@
  * run here, after it.
  */
 import { accessSync, constants, unlinkSync } from "node:fs";
-import { connect } from "node:net";
+import { net } from "../host/builtins.js";
 import path from "node:path";
 import type { Host } from "../host/host.js";
 import type { ContainerRecord } from "../host/state.js";
@@ -79,7 +79,7 @@ function release(socket: string, id: string, stop: () => void): Promise<void> {
     const reader = new FrameReader();
     let failure: InitFailure | undefined;
     let connectError: string | undefined;
-    const conn = connect(path.basename(socket));
+    const conn = net().connect(path.basename(socket));
     conn.on("connect", () => {
       try {
         unlinkSync(path.basename(socket));
