@@ -185,7 +185,7 @@ static void fault(struct ctx *c, uint32_t step) {
 }
 
 int main(int argc, char **argv, char **envp) {
-  struct ctx c = { .state_dirfd = -1, .listener = -1, .notify_sock = -1, .console_sock = -1, .relay_sock = -1 };
+  struct ctx c = { .state_dirfd = -1, .listener = -1, .notify_sock = -1, .console_sock = -1, .relay_sock = -1, .proc_self = -1 };
   reset_signals();
   c.runts_pid = getppid();
   if (argc < 2) return 2;
@@ -203,6 +203,7 @@ int main(int argc, char **argv, char **envp) {
   }
   if (open_console_channel(&c) < 0) die(&c, STEP_CONSOLE_SOCKET, c.plan.console_socket);
   if (c.plan.seccomp_listener && connect_listener(&c) < 0) die(&c, STEP_SECCOMP_NOTIFY, c.plan.seccomp_listener);
+  if (open_proc_self(&c) < 0) die(&c, c.plan.has_oom ? STEP_OOM_SCORE_ADJ : STEP_TIME_OFFSETS, "/proc/self");
   if (join_namespaces(&c, &bad) < 0) die(&c, STEP_JOIN_NS, bad);
   /* clone() cannot say CLONE_NEWTIME; unshare makes our children join one,
    * whose offsets can be written only until a process is in it */

@@ -25,7 +25,11 @@ struct sched_attr_v1 {
 };
 
 int write_file(const char *path, const char *text) {
-  int fd = open(path, O_WRONLY | O_CLOEXEC);
+  return write_file_at(AT_FDCWD, path, text);
+}
+
+int write_file_at(int dirfd, const char *path, const char *text) {
+  int fd = openat(dirfd, path, O_WRONLY | O_CLOEXEC);
   if (fd < 0) return -1;
   ssize_t n = write(fd, text, strlen(text));
   int err = errno;
@@ -67,19 +71,35 @@ void set_lsm_labels(struct ctx *c) {
   if (p->selinux && write_file("/proc/thread-self/attr/exec", p->selinux) < 0) fail(c, STEP_SELINUX, errno, 0, p->selinux);
 }
 
+/* in P, before joining namespaces: /proc/self while it is still the host's
+ * (an exec joins the container's mount namespace), when parent_attrs needs it */
+int open_proc_self(struct ctx *c) {
+  if (!c->plan.has_oom && !c->plan.time_offsets) return 0;
+  c->proc_self = open("/proc/self", O_PATH | O_DIRECTORY | O_CLOEXEC);
+  return c->proc_self < 0 ? -1 : 0;
+}
+
 /* in P, after the time namespace is unshared and before clone: 0, or the
- * step that failed with *bad naming the file */
+ * step that failed with *bad naming the file. Closes proc_self, which C
+ * must not inherit. */
 uint32_t parent_attrs(struct ctx *c, const char **bad) {
   struct plan *p = &c->plan;
   char num[32];
+  uint32_t step = 0;
   if (p->has_oom) {
     snprintf(num, sizeof num, "%lld", (long long)p->oom_score_adj);
     *bad = "/proc/self/oom_score_adj";
-    if (write_file(*bad, num) < 0) return STEP_OOM_SCORE_ADJ;
+    if (write_file_at(c->proc_self, "oom_score_adj", num) < 0) step = STEP_OOM_SCORE_ADJ;
   }
-  if (p->time_offsets) {
+  if (!step && p->time_offsets) {
     *bad = "/proc/self/timens_offsets";
-    if (write_file(*bad, p->time_offsets) < 0) return STEP_TIME_OFFSETS;
+    if (write_file_at(c->proc_self, "timens_offsets", p->time_offsets) < 0) step = STEP_TIME_OFFSETS;
   }
-  return 0;
+  if (c->proc_self >= 0) {
+    int err = errno;
+    close(c->proc_self);
+    c->proc_self = -1;
+    errno = err;
+  }
+  return step;
 }

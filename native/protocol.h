@@ -23,8 +23,9 @@
  * Sequence (create):
  *   runts -> P  PLAN(plan bytes)        P decodes everything before clone
  *   P           binds <state>/exec.sock, connects to the seccomp listener,
- *               joins namespaces by path, writes oom_score_adj and the time
- *               namespace's offsets, clone3
+ *               opens its /proc/self (the host's), joins namespaces by path,
+ *               writes oom_score_adj and the time namespace's offsets
+ *               through that /proc/self, clone3
  *   P -> runts  PID(u32 host pid of C)
  *   C -> runts  CGROUP_REQ              with FLAG_CGROUP, before anything else
  *   runts -> C  CGROUP_ACK              after writing C's pid into the

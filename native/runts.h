@@ -99,6 +99,10 @@ struct ctx {
    * startContainer ("created") hooks, from HOOKS_ACK */
   const char *hook_state[2];
   pid_t runts_pid;  /* P's parent; TAG_FAULT waits for it to die */
+  /* P's own /proc/<pid> in the host's procfs, opened before P joins a mount
+   * namespace: after that /proc is the container's, where P (not in the
+   * container's pid namespace: setns moves only its children) has no entry */
+  int proc_self;
 };
 
 /* plan.c */
@@ -124,9 +128,11 @@ void lock_down(struct ctx *c, int report_fd);
 
 /* process.c: what the process inherits across execve */
 void set_process_attrs(struct ctx *c);
+int open_proc_self(struct ctx *c); /* in P, before joining namespaces, when parent_attrs will write */
 uint32_t parent_attrs(struct ctx *c, const char **bad); /* in P, before clone: 0 or the failed step */
 void set_lsm_labels(struct ctx *c);
 int write_file(const char *path, const char *text); /* one write(2), as /proc files want */
+int write_file_at(int dirfd, const char *path, const char *text);
 
 /* devices.c: device nodes, read-only and masked paths (before pivot_root),
  * sysctls */

@@ -81,6 +81,16 @@ test("exec's flags: user, groups, cwd, env, capabilities, no_new_privs; the cont
   runts.ok(["delete", "--force", id]);
 });
 
+test("exec with process.oomScoreAdj (every Kubernetes container has one): the exec'd process gets it", { skip }, () => {
+  // the exec joins the container's mount and pid namespaces before it writes
+  // oom_score_adj, and is not in the container's /proc: runts wrote
+  // /proc/self/oom_score_adj there and failed with ENOENT
+  const { id } = running((c) => (c.process.oomScoreAdj = 500));
+  const report = execReport(id);
+  assert.equal(report.oomScoreAdj, 500);
+  runts.ok(["delete", "--force", id]);
+});
+
 test("--process FILE: the whole process object, flags left alone", { skip }, () => {
   const { id } = running();
   const file = path.join(work, `${id}-process.json`);
