@@ -100,12 +100,15 @@ async function runContainer(pod: Pod, name: string, config: Record<string, any>)
   return id;
 }
 
+/** what a kubelet gives a container of a BestEffort pod (no requests, no limits): every container has an oom_score_adj */
+const BEST_EFFORT = { cpu_shares: 2, cpu_period: 100_000, oom_score_adj: 1000 };
+
 async function createContainer(pod: Pod, name: string, config: Record<string, any>): Promise<string> {
   const { container_id } = await node.client.CreateContainer({
     pod_sandbox_id: pod.id, sandbox_config: pod.config,
     config: {
       metadata: { name, attempt: 0 }, image: { image: IMAGE }, log_path: `${name}/0.log`,
-      linux: { security_context: { namespace_options: pod.config.linux.security_context.namespace_options } },
+      linux: { resources: BEST_EFFORT, security_context: { namespace_options: pod.config.linux.security_context.namespace_options } },
       ...config,
     },
   });
@@ -177,6 +180,7 @@ criTest("ExecSync, as a liveness probe makes it: the command's stdout, stderr an
   const r = await exec(id, ["/bin/sh", "-c", "cat /proc/1/cmdline; echo; echo to-stderr >&2; exit 3"]);
   assert.deepEqual(r, { stdout: "/bin/sleep\x00600\x00\n", stderr: "to-stderr\n", exitCode: 3 }, "it ran in the container, beside its pid 1");
   assert.deepEqual(await exec(id, ["/bin/true"]), { stdout: "", stderr: "", exitCode: 0 });
+  assert.equal((await exec(id, ["/bin/cat", "/proc/self/oom_score_adj"])).stdout, "1000\n", "the container's oom_score_adj, as a kubelet gives a BestEffort pod");
   await assert.rejects(exec(id, ["/bin/no-such-probe"]),
     /ExecSync: .*\/bin\/no-such-probe.*(no such file or directory|executable file not found)/, "the runtime's error reaches the kubelet");
   assert.equal((await status(id)).status.state, "CONTAINER_RUNNING", "the container runs on");
@@ -215,7 +219,7 @@ criTest("resources: the memory and cpu limits of the container are in its cgroup
   const id = await runContainer(pod, "limited", {
     command: ["/bin/sleep", "600"],
     linux: {
-      resources: { memory_limit_in_bytes: 64 * 1024 * 1024, cpu_quota: 50_000, cpu_period: 100_000, cpu_shares: 512 },
+      resources: { memory_limit_in_bytes: 64 * 1024 * 1024, cpu_quota: 50_000, cpu_period: 100_000, cpu_shares: 512, oom_score_adj: 999 },
       security_context: { namespace_options: pod.config.linux.security_context.namespace_options },
     },
   });
@@ -238,6 +242,7 @@ criTest("a restricted pod (Pod Security `restricted`): non-root, every capabilit
   const id = await runContainer(pod, "restricted", {
     command: ["/bin/sleep", "600"],
     linux: {
+      resources: BEST_EFFORT,
       security_context: {
         namespace_options: pod.config.linux.security_context.namespace_options,
         run_as_user: { value: 65534 }, run_as_group: { value: 65534 },
