@@ -18,7 +18,7 @@
 // is written to a temp file, fsynced and renamed over, and remove() renames
 // the whole dir away before emptying it. Writers hold the container's lock
 // (lock.ts).
-import * as fs from "node:fs";
+import { chmodSync, closeSync, fsyncSync, mkdirSync, openSync, readFileSync, readdirSync, renameSync, rmSync, statSync, writeFileSync, type Dirent } from "node:fs";
 import { crypto } from "./builtins.js";
 import { join } from "node:path";
 import { lockDir, lockNewDir, type Lock, type LockMode } from "./lock.js";
@@ -72,16 +72,16 @@ export class StateStore implements Store {
     const dir = this.dir(id);
     makeRoot(this.root);
     try {
-      fs.mkdirSync(dir, { mode: 0o711 });
+      mkdirSync(dir, { mode: 0o711 });
     } catch (err) {
       if (errnoCode(err) === "EEXIST") throw exists(id);
       throw new RuntimeError(`reserve state dir: ${describe(err)}`, { cause: err });
     }
     try {
-      fs.chmodSync(dir, 0o711); // the umask may have taken bits away
-      fs.writeFileSync(join(dir, CREATOR_FILE), creator());
+      chmodSync(dir, 0o711); // the umask may have taken bits away
+      writeFileSync(join(dir, CREATOR_FILE), creator());
     } catch (err) {
-      fs.rmSync(dir, { recursive: true, force: true });
+      rmSync(dir, { recursive: true, force: true });
       throw new RuntimeError(`reserve state dir \`${dir}\`: ${describe(err)}`, { cause: err });
     }
     // Another runts may lock the new dir before we do (it sees "creating"),
@@ -103,10 +103,10 @@ export class StateStore implements Store {
     // write + fsync + rename: a reader sees the old record or the new one, never half.
     try {
       writeSynced(tmp, JSON.stringify(record));
-      fs.renameSync(tmp, file);
-      fs.rmSync(join(this.dir(record.id), CREATOR_FILE), { force: true }); // state.json says it all now
+      renameSync(tmp, file);
+      rmSync(join(this.dir(record.id), CREATOR_FILE), { force: true }); // state.json says it all now
     } catch (err) {
-      fs.rmSync(tmp, { force: true });
+      rmSync(tmp, { force: true });
       throw new RuntimeError(`write state of \`${record.id}\`: ${describe(err)}`, { cause: err });
     }
   }
@@ -115,7 +115,7 @@ export class StateStore implements Store {
     const dir = this.dir(id);
     let text: string;
     try {
-      text = fs.readFileSync(join(dir, STATE_FILE), "utf8");
+      text = readFileSync(join(dir, STATE_FILE), "utf8");
     } catch (err) {
       if (errnoCode(err) !== "ENOENT") throw new RuntimeError(`read state: ${describe(err)}`, { cause: err });
       if (!isDir(dir)) throw notExist(id);
@@ -132,8 +132,8 @@ export class StateStore implements Store {
     const dir = this.dir(id);
     const trash = join(this.root, `.deleted~${process.pid}~${crypto().randomBytes(4).toString("hex")}`);
     try {
-      fs.renameSync(dir, trash);
-      fs.rmSync(trash, { recursive: true, force: true });
+      renameSync(dir, trash);
+      rmSync(trash, { recursive: true, force: true });
     } catch (err) {
       if (errnoCode(err) === "ENOENT") return;
       throw new RuntimeError(`remove the state dir \`${dir}\`: ${describe(err)}`, { cause: err });
@@ -141,9 +141,9 @@ export class StateStore implements Store {
   }
 
   list(): string[] {
-    let names: fs.Dirent[];
+    let names: Dirent[];
     try {
-      names = fs.readdirSync(this.root, { withFileTypes: true });
+      names = readdirSync(this.root, { withFileTypes: true });
     } catch (err) {
       if (errnoCode(err) === "ENOENT") return []; // nothing was ever created here
       throw new RuntimeError(`list \`${this.root}\`: ${describe(err)}`, { cause: err });
@@ -166,7 +166,7 @@ function creator(): string {
 function creatorGone(dir: string): boolean {
   let text: string;
   try {
-    text = fs.readFileSync(join(dir, CREATOR_FILE), "utf8");
+    text = readFileSync(join(dir, CREATOR_FILE), "utf8");
   } catch {
     return false;
   }
@@ -175,22 +175,22 @@ function creatorGone(dir: string): boolean {
 }
 
 function writeSynced(path: string, text: string): void {
-  const fd = fs.openSync(path, "w", 0o600);
+  const fd = openSync(path, "w", 0o600);
   try {
-    fs.writeFileSync(fd, text);
-    fs.fsyncSync(fd);
+    writeFileSync(fd, text);
+    fsyncSync(fd);
   } finally {
-    fs.closeSync(fd);
+    closeSync(fd);
   }
 }
 
 function makeRoot(root: string): void {
   // Only the new directories get 0700; an existing root keeps the mode its owner chose.
-  fs.mkdirSync(root, { recursive: true, mode: 0o700 });
+  mkdirSync(root, { recursive: true, mode: 0o700 });
 }
 
 function isDir(path: string): boolean {
-  return fs.statSync(path, { throwIfNoEntry: false })?.isDirectory() ?? false;
+  return statSync(path, { throwIfNoEntry: false })?.isDirectory() ?? false;
 }
 
 function isValidId(id: string): boolean {
