@@ -4,10 +4,10 @@
  * Every file access goes through a CgroupFs, so the v2 logic (which these
  * hybrid machines cannot exercise) is tested against a fake tree.
  */
-import * as fs from "node:fs";
+import { closeSync, existsSync, mkdirSync, openSync, readFileSync, readdirSync, rmdirSync, write as writeFd, writeFileSync } from "node:fs";
 import path from "node:path";
 import { setTimeout as delay } from "node:timers/promises";
-import type { CgroupMode, CgroupPlan, CgroupWrite } from "../plan/cgroups.js";
+import type { CgroupFacts, CgroupMode, CgroupPlan, CgroupWrite } from "../plan/cgroups.js";
 import type { LinuxResources } from "../spec/types.js";
 import { RuntimeError, describe, errnoCode } from "../runtime/errors.js";
 
@@ -26,26 +26,26 @@ export interface CgroupFs {
 export const realCgroupFs: CgroupFs = {
   read(file) {
     try {
-      return fs.readFileSync(file, "utf8");
+      return readFileSync(file, "utf8");
     } catch (err) {
       if (errnoCode(err) === "ENOENT") return null;
       throw err;
     }
   },
   // one write(2) of the whole value: cgroupfs takes a line per write
-  write: (file, value) => fs.writeFileSync(file, value),
-  exists: (p) => fs.existsSync(p),
+  write: (file, value) => writeFileSync(file, value),
+  exists: (p) => existsSync(p),
   mkdir(dir) {
     try {
-      fs.mkdirSync(dir, { mode: 0o755 });
+      mkdirSync(dir, { mode: 0o755 });
       return true;
     } catch (err) {
       if (errnoCode(err) === "EEXIST") return false;
       throw err;
     }
   },
-  rmdir: (dir) => fs.rmdirSync(dir),
-  subdirs: (dir) => fs.readdirSync(dir, { withFileTypes: true }).filter((e) => e.isDirectory()).map((e) => path.join(dir, e.name)),
+  rmdir: (dir) => rmdirSync(dir),
+  subdirs: (dir) => readdirSync(dir, { withFileTypes: true }).filter((e) => e.isDirectory()).map((e) => path.join(dir, e.name)),
 };
 
 /** what state.json keeps of a container's cgroup */
@@ -187,6 +187,57 @@ export function joinCgroup(leaves: string[], pid: number, cfs: CgroupFs = realCg
     }
   }
 }
+
+/**
+ * Keeps the first join from waiting, until the returned function is called.
+ * Why: every move into a cgroup takes the kernel's cgroup_threadgroup_rwsem
+ * for writing, and the first writer after a quiet spell waits for an RCU
+ * grace period (~10-15 ms here; runc 1.1.5 pays it too: strace shows its
+ * first cgroup.procs write taking 9.8 ms, the next ones 0.02 ms). The
+ * kernel lets writers pass at once for one more grace period after the
+ * last one. So, off the main thread, we move ourselves into the cgroup we
+ * are already in (it changes nothing), from the start of create or exec,
+ * and again every few ms: the first of these writes pays the wait while we
+ * validate, plan and start the init, and the next ones keep the way open
+ * until the init joins. Any failure only means no time is saved.
+ */
+export function keepCgroupJoinFast(facts: CgroupFacts): () => void {
+  const own = facts.hierarchies[0];
+  if (!own) return () => undefined;
+  let fd: number;
+  try {
+    fd = openSync(path.join(own.mountpoint, own.path, "cgroup.procs"), "w");
+  } catch {
+    return () => undefined;
+  }
+  // one writeFd is one trip to the thread pool: it waits there even while
+  // the main thread is busy (writeFile would need the main thread between
+  // its open and its write); the fd is closed by whoever is last
+  let stopped = false;
+  let writing = false;
+  let timer: NodeJS.Timeout | undefined;
+  const again = (): void => {
+    writing = true;
+    writeFd(fd, String(process.pid), (err) => {
+      writing = false;
+      if (stopped || err) stop();
+      else timer = setTimeout(again, REWARM_MS).unref();
+    });
+  };
+  const stop = (): void => {
+    if (!stopped) clearTimeout(timer);
+    stopped = true;
+    if (!writing && fd >= 0) {
+      closeSync(fd);
+      fd = -1;
+    }
+  };
+  again();
+  return stop;
+}
+
+/** well under a grace period, which is some ms even on an idle machine */
+const REWARM_MS = 2;
 
 /** the one directory that lists the container's processes: every hierarchy
  * holds the same ones; the freezer's is the one kill --all freezes */

@@ -11,7 +11,7 @@ import { renameSync, rmSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import type { Host } from "../host/host.js";
 import type { CgroupRecord } from "../host/cgroupfs.js";
-import { joinCgroup } from "../host/cgroupfs.js";
+import { joinCgroup, keepCgroupJoinFast } from "../host/cgroupfs.js";
 import type { ContainerRecord } from "../host/state.js";
 import { readCgroupFacts } from "../host/cgroups.js";
 import { hostJoins, readSecurityFacts } from "../host/facts.js";
@@ -52,9 +52,10 @@ export async function create(host: Host, opts: CreateOptions): Promise<Created> 
   const spec = loadSpec(bundle);
   checkTerminal(spec.process?.terminal === true, opts.foreground !== true, opts.consoleSocket);
   const extraFds = inheritedFds(opts.preserveFds);
+  const facts = hostFacts(spec);
   const plan = planInit({
     spec, id: opts.id, bundle, stateDir: host.store.dir(opts.id), noPivot: opts.noPivot,
-    foreground: opts.foreground === true, systemdCgroup: opts.systemdCgroup, host: hostFacts(spec),
+    foreground: opts.foreground === true, systemdCgroup: opts.systemdCgroup, host: facts,
     consoleSocket: opts.consoleSocket, noNewKeyring: opts.noNewKeyring,
   });
   addListenFds(plan, extraFds.listen);
@@ -65,6 +66,7 @@ export async function create(host: Host, opts: CreateOptions): Promise<Created> 
   plan.fault = initFault();
   const base: StateBase = { ociVersion: spec.ociVersion, id: opts.id, bundle, annotations: spec.annotations ?? {} };
   fault("create.validated");
+  const stopKeeping = plan.cgroup && facts.cgroups ? keepCgroupJoinFast(facts.cgroups) : () => undefined;
   // the id's lock, from mkdir until the state is recorded (or removed)
   const lock = host.store.reserve(opts.id);
   const dir = lock.dir;
@@ -85,6 +87,7 @@ export async function create(host: Host, opts: CreateOptions): Promise<Created> 
     const join = (pid: number) => joinCgroup(leaves, pid, host.cgroups);
     const hooks = (pid: number) => createHooks(spec, base, pid, host.proc.nsPid(pid) ?? pid);
     launched = await launch(plan, { preserveFds: extraFds.total, seccompState, joinCgroup: join, hooks });
+    stopKeeping();
     const record = { ...recordOf(host, opts.id, bundle, plan, spec, launched.pid, dir, cgroup), ...(opts.noNewKeyring ? { noNewKeyring: true } : {}) };
     host.store.write(record);
     clearPendingCgroup(dir);
@@ -108,6 +111,7 @@ export async function create(host: Host, opts: CreateOptions): Promise<Created> 
     await poststop(base, spec.hooks?.poststop, opts.warn ?? (() => undefined));
     throw err;
   } finally {
+    stopKeeping();
     lock.release();
   }
 }

@@ -9,7 +9,8 @@
  */
 import type { Host } from "../host/host.js";
 import type { ContainerRecord } from "../host/state.js";
-import { joinCgroup } from "../host/cgroupfs.js";
+import { joinCgroup, keepCgroupJoinFast } from "../host/cgroupfs.js";
+import { readCgroupFacts } from "../host/cgroups.js";
 import { readSecurityFacts } from "../host/facts.js";
 import { compileSeccomp } from "../host/seccomp.js";
 import { encodePlan } from "../native/wire.js";
@@ -71,11 +72,12 @@ async function launchLocked(host: Host, opts: ExecOptions): Promise<{ launched: 
   encodePlan(plan);
   plan.fault = initFault();
   fault("exec.before-launch");
+  const stopKeeping = dirs.length > 0 ? keepCgroupJoinFast(readCgroupFacts()) : () => undefined;
   const launched = await launch(plan, {
     preserveFds: extraFds.total,
     joinCgroup: (pid) => joinCgroup(dirs, pid, host.cgroups),
     seccompState: (pid) => listenerMessage(spec, plan, pid, { id: opts.id, status: statusOf(record, host), pid: record.pid, bundle: record.bundle }),
-  });
+  }).finally(stopKeeping);
   try {
     fault("exec.before-pid-file");
     if (opts.pidFile) writePidFile(opts.pidFile, launched.pid);
