@@ -38,7 +38,7 @@ async function startLocked(host: Host, id: string, lock: Lock, warn: Warn): Prom
   fault("start.before-connect");
   checkWritable(record.execSocket, id);
   try {
-    await release(record.execSocket, id, () => signalIfAlive(host, record, SIGKILL));
+    await release(record.execSocket, id, () => signalIfAlive(host, record, SIGKILL), () => statusOf(record, host) === "stopped");
     await runHooks("poststart", record.spec?.hooks?.poststart, hookState(record, "running", record.pid));
   } catch (err) {
     // runtime.md, lifecycle steps 7 and 9: if a startContainer or poststart hook
@@ -72,7 +72,7 @@ function checkWritable(socket: string, id: string): void {
 /** connect to the waiting init and remove its socket; `stop` kills the init
  * when that fails once it is released, so a failed start never leaves a
  * container running behind a "created" status */
-function release(socket: string, id: string, stop: () => void): Promise<void> {
+function release(socket: string, id: string, stop: () => void, stopped: () => boolean): Promise<void> {
   // relative to its dir: sun_path is 108 bytes, state dirs can be longer
   process.chdir(path.dirname(socket));
   return new Promise((resolve, reject) => {
@@ -96,11 +96,18 @@ function release(socket: string, id: string, stop: () => void): Promise<void> {
         if (f.type === Msg.FAULT) killSelf();
       }
     });
+    let refused = false;
     conn.on("error", (err) => {
-      connectError ??= (err as NodeJS.ErrnoException).code === "ENOENT" ? notExist(id).message : `connect to the container's init: ${describe(err)}`;
+      const code = (err as NodeJS.ErrnoException).code;
+      // the socket is there but nobody listens: the init died after our
+      // status check (a kill holds no lock), and the answer is the one a
+      // start just after the kill gets (load.test.ts races them)
+      refused ||= code === "ECONNREFUSED" && stopped();
+      connectError ??= code === "ENOENT" ? notExist(id).message : `connect to the container's init: ${describe(err)}`;
     });
     conn.on("close", () => {
       if (failure) reject(new RuntimeError(`unable to start container process: ${describeFailure(failure)}`, { kind: hookStep(failure) ? "hook" : undefined }));
+      else if (refused) reject(new RuntimeError("cannot start a container that has stopped"));
       else if (connectError) reject(new RuntimeError(`unable to start container process: ${connectError}`));
       else resolve();
     });
