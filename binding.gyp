@@ -1,7 +1,7 @@
 # node-gyp builds runts-init, the small static C program that becomes the
-# container's init (native/), the test probe, and flock.node, the one addon:
-# flock(2), which Node lacks, for the per-container lock (native/flock.c says
-# why not koffi).
+# container's init (native/), the test probe, and host.node, the one addon:
+# flock(2), which Node lacks, for the per-container lock, and the thread that
+# keeps the first cgroup join from waiting (native/host.c says why each).
 {
   "targets": [
     {
@@ -14,8 +14,8 @@
       "ldflags": ["-static"]
     },
     {
-      "target_name": "flock",
-      "sources": ["native/flock.c"],
+      "target_name": "host",
+      "sources": ["native/host.c"],
       "cflags": ["-std=gnu11", "-O2", "-Wall", "-Wextra"]
     },
     {

@@ -13,7 +13,7 @@
  *  - nothing to create or to leak: the lock lives and dies with the dir;
  *  - a waiter whose container was deleted meanwhile learns it on waking:
  *    the path no longer leads to the directory it locked.
- * Node has no flock; native/flock.c is a 20-line addon for it (it says why not koffi).
+ * Node has no flock; native/host.c is a small addon for it (it says why not koffi).
  *
  * Who takes it (src/runtime/): create, start, kill, delete, pause, resume
  * and update exclusively, for as long as they read, decide and act; exec
@@ -32,10 +32,8 @@
  */
 import { closeSync, constants as fsConstants, fstatSync, openSync, statSync } from "node:fs";
 import { constants } from "node:os";
-import { createRequire } from "node:module";
-import path from "node:path";
 import { getSystemErrorMap } from "node:util";
-import { packageRoot } from "../runtime/launch.js";
+import { addon } from "./addon.js";
 import { RuntimeError } from "../runtime/errors.js";
 
 export type LockMode = "shared" | "exclusive";
@@ -55,13 +53,9 @@ const LOCK_NB = 4;
 /** sleeps between tries grow from the first to the last, in ms */
 const WAIT_MS = { first: 1, last: 25 };
 
-type Flock = (fd: number, op: number) => number;
-let flockFn: Flock | undefined;
-
-/** build/Release/flock.node, loaded on the first lock (state and list never load it) */
+/** build/Release/host.node, loaded on the first lock (state and list never load it) */
 function flock(fd: number, op: number): number {
-  flockFn ??= (createRequire(path.join(packageRoot(), "package.json"))("./build/Release/flock.node") as { flock: Flock }).flock;
-  return flockFn(fd, op);
+  return addon().flock(fd, op);
 }
 
 /** Lock the dir at `dir`; null when there is none (or it went while we waited). */

@@ -19,6 +19,7 @@ import { compileSeccomp } from "../host/seccomp.js";
 import { isCallerFd } from "../host/proc.js";
 import { encodePlan } from "../native/wire.js";
 import { planInit, type HostFacts, type InitPlan } from "../plan/plan.js";
+import type { CgroupFacts } from "../plan/cgroups.js";
 import type { Spec } from "../spec/types.js";
 import { loadSpec } from "./bundle.js";
 import { clearPendingCgroup, notePendingCgroup, setUpCgroup, tearDownCgroup } from "./cgroup.js";
@@ -48,11 +49,22 @@ export interface CreateOptions {
 export interface Created { record: ContainerRecord; launched: Launched }
 
 export async function create(host: Host, opts: CreateOptions): Promise<Created> {
+  // first: the keeper's first write waits out a grace period while the rest runs
+  const cgroups = readCgroupFacts();
+  const stopKeeping = keepCgroupJoinFast(cgroups);
+  try {
+    return await createKeepingJoinFast(host, opts, cgroups);
+  } finally {
+    stopKeeping();
+  }
+}
+
+async function createKeepingJoinFast(host: Host, opts: CreateOptions, cgroups: CgroupFacts): Promise<Created> {
   const bundle = path.resolve(opts.bundle);
   const spec = loadSpec(bundle);
   checkTerminal(spec.process?.terminal === true, opts.foreground !== true, opts.consoleSocket);
   const extraFds = inheritedFds(opts.preserveFds);
-  const facts = hostFacts(spec);
+  const facts = hostFacts(spec, cgroups);
   const plan = planInit({
     spec, id: opts.id, bundle, stateDir: host.store.dir(opts.id), noPivot: opts.noPivot,
     foreground: opts.foreground === true, systemdCgroup: opts.systemdCgroup, host: facts,
@@ -66,7 +78,6 @@ export async function create(host: Host, opts: CreateOptions): Promise<Created> 
   plan.fault = initFault();
   const base: StateBase = { ociVersion: spec.ociVersion, id: opts.id, bundle, annotations: spec.annotations ?? {} };
   fault("create.validated");
-  const stopKeeping = plan.cgroup && facts.cgroups ? keepCgroupJoinFast(facts.cgroups) : () => undefined;
   // the id's lock, from mkdir until the state is recorded (or removed)
   const lock = host.store.reserve(opts.id);
   const dir = lock.dir;
@@ -87,7 +98,6 @@ export async function create(host: Host, opts: CreateOptions): Promise<Created> 
     const join = (pid: number) => joinCgroup(leaves, pid, host.cgroups);
     const hooks = (pid: number) => createHooks(spec, base, pid, host.proc.nsPid(pid) ?? pid);
     launched = await launch(plan, { preserveFds: extraFds.total, seccompState, joinCgroup: join, hooks });
-    stopKeeping();
     const record = { ...recordOf(host, opts.id, bundle, plan, spec, launched.pid, dir, cgroup), ...(opts.noNewKeyring ? { noNewKeyring: true } : {}) };
     host.store.write(record);
     clearPendingCgroup(dir);
@@ -111,7 +121,6 @@ export async function create(host: Host, opts: CreateOptions): Promise<Created> 
     await poststop(base, spec.hooks?.poststop, opts.warn ?? (() => undefined));
     throw err;
   } finally {
-    stopKeeping();
     lock.release();
   }
 }
@@ -129,8 +138,8 @@ function addListenFds(plan: InitPlan, listen: number): void {
   if (listen > 0) plan.env.push(`LISTEN_FDS=${listen}`, "LISTEN_PID=1");
 }
 
-function hostFacts(spec: Spec): HostFacts {
-  return { cgroups: readCgroupFacts(), security: { ...readSecurityFacts(), hostNamespaces: hostJoins(spec) } };
+function hostFacts(spec: Spec, cgroups: CgroupFacts): HostFacts {
+  return { cgroups, security: { ...readSecurityFacts(), hostNamespaces: hostJoins(spec) } };
 }
 
 /** what the seccomp listener receives with the notify fd: the spec's

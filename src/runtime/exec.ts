@@ -56,6 +56,16 @@ export async function exec(host: Host, opts: ExecOptions): Promise<number> {
 
 async function launchLocked(host: Host, opts: ExecOptions): Promise<{ launched: Launched; process: Process }> {
   const record = runnable(host, opts);
+  // now: the keeper's first write waits out a grace period while the rest runs
+  const stopKeeping = record.cgroup ? keepCgroupJoinFast(readCgroupFacts()) : () => undefined;
+  try {
+    return await launchKeepingJoinFast(host, opts, record);
+  } finally {
+    stopKeeping();
+  }
+}
+
+async function launchKeepingJoinFast(host: Host, opts: ExecOptions, record: ContainerRecord): Promise<{ launched: Launched; process: Process }> {
   const spec = record.spec ?? loadSpec(record.bundle);
   const process = opts.process(spec);
   checkTerminal(process.terminal === true, opts.detach, opts.consoleSocket);
@@ -72,12 +82,11 @@ async function launchLocked(host: Host, opts: ExecOptions): Promise<{ launched: 
   encodePlan(plan);
   plan.fault = initFault();
   fault("exec.before-launch");
-  const stopKeeping = dirs.length > 0 ? keepCgroupJoinFast(readCgroupFacts()) : () => undefined;
   const launched = await launch(plan, {
     preserveFds: extraFds.total,
     joinCgroup: (pid) => joinCgroup(dirs, pid, host.cgroups),
     seccompState: (pid) => listenerMessage(spec, plan, pid, { id: opts.id, status: statusOf(record, host), pid: record.pid, bundle: record.bundle }),
-  }).finally(stopKeeping);
+  });
   try {
     fault("exec.before-pid-file");
     if (opts.pidFile) writePidFile(opts.pidFile, launched.pid);
