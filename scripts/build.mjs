@@ -9,7 +9,7 @@
 // Measured here (hyperfine, `list` on an empty root): ESM bundle +19 ms over
 // `node -e 0`, CJS bundle +12 ms, CJS bundle from the code cache +6 ms.
 import { execFileSync, spawnSync } from "node:child_process";
-import { chmodSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
@@ -137,16 +137,38 @@ chmodSync(path.join(dist, "runts"), 0o755);
 
 writeCodeCache();
 
-/** one run through the CLI and the validator, on a config that fails validation: no host change */
+/**
+ * The code cache holds the functions compiled by the time a process exits,
+ * those it loaded from the cache included: so each run here adds to what
+ * the one before it wrote. None changes the host: a config the validator
+ * refuses; then `runts spec`'s default config through validation, planning
+ * and encoding, stopped by the test-only fault at `create.validated`
+ * (before the state dir); then commands on an id that does not exist.
+ * Why more than one: a function missing from the cache is compiled on every
+ * call; training on a refused config only, create compiled its planner
+ * each time (~5 ms).
+ */
 function writeCodeCache() {
   for (const name of ["runts", "validator"]) rmSync(path.join(dist, `${name}.cache`), { force: true });
   const tmp = mkdtempSync(path.join(tmpdir(), "runts-cache-"));
+  const runts = (args, env = {}) => spawnSync(path.join(dist, "runts"), ["--root", path.join(tmp, "state"), ...args], {
+    env: { ...process.env, ...env, RUNTS_WRITE_CODE_CACHE: "1" }, encoding: "utf8",
+  });
+  const expect = (r, re, what) => {
+    if (!re.test(r.stderr)) throw new Error(`code cache run (${what}): unexpected output: ${r.stderr}`);
+  };
   try {
-    writeFileSync(path.join(tmp, "config.json"), JSON.stringify({ ociVersion: "1.3.0", root: { path: "rootfs" }, process: { cwd: "/", args: [] } }));
-    const r = spawnSync(path.join(dist, "runts"), ["--root", path.join(tmp, "state"), "create", "--bundle", tmp, "cache"], {
-      env: { ...process.env, RUNTS_WRITE_CODE_CACHE: "1" }, encoding: "utf8",
-    });
-    if (!/config\.json: /.test(r.stderr)) throw new Error(`code cache run: unexpected output: ${r.stderr}`);
+    const refused = path.join(tmp, "refused"), valid = path.join(tmp, "valid");
+    mkdirSync(refused);
+    writeFileSync(path.join(refused, "config.json"), JSON.stringify({ ociVersion: "1.3.0", root: { path: "rootfs" }, process: { cwd: "/", args: [] } }));
+    expect(runts(["create", "--bundle", refused, "cache"]), /config\.json: /, "refused config");
+    mkdirSync(path.join(valid, "rootfs"), { recursive: true });
+    runts(["spec", "--bundle", valid]);
+    const config = JSON.parse(readFileSync(path.join(valid, "config.json"), "utf8"));
+    writeFileSync(path.join(valid, "config.json"), JSON.stringify({ ...config, process: { ...config.process, terminal: false } }));
+    expect(runts(["create", "--bundle", valid, "cache"], { RUNTS_TEST_FAULTS: "1", RUNTS_FAULT: "create.validated" }), /injected fault at `create\.validated`/, "planned config");
+    for (const args of [["state", "cache"], ["kill", "cache", "KILL"], ["delete", "cache"], ["start", "cache"], ["exec", "cache", "true"]])
+      expect(runts(args), /container does not exist/, args[0]);
   } finally {
     rmSync(tmp, { recursive: true, force: true });
   }
