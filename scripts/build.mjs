@@ -81,7 +81,8 @@ await esbuild.build({
 });
 // The schema validator is half of all the code (~175 KB) and only create,
 // run, exec and update validate a document: it is a chunk of its own, which
-// the others never read or compile (~1.5 ms and ~1.5 MB a call, measured).
+// the others never read or compile (with the path plugin and whitespace
+// minifying: `list` 42.1 → 39.4 ms and 41.4 → 39.9 MiB, interleaved).
 await esbuild.build({
   ...common,
   entryPoints: [path.join(root, "src/spec/config-validator.gen.js")],
