@@ -64,10 +64,9 @@ async function createKeepingJoinFast(host: Host, opts: CreateOptions, cgroups: C
   const spec = loadSpec(bundle);
   checkTerminal(spec.process?.terminal === true, opts.foreground !== true, opts.consoleSocket);
   const extraFds = inheritedFds(opts.preserveFds);
-  const facts = hostFacts(spec, cgroups);
   const plan = planInit({
     spec, id: opts.id, bundle, stateDir: host.store.dir(opts.id), noPivot: opts.noPivot,
-    foreground: opts.foreground === true, systemdCgroup: opts.systemdCgroup, host: facts,
+    foreground: opts.foreground === true, systemdCgroup: opts.systemdCgroup, host: hostFacts(spec, cgroups),
     consoleSocket: opts.consoleSocket, noNewKeyring: opts.noNewKeyring,
   });
   addListenFds(plan, extraFds.listen);
