@@ -6,7 +6,7 @@
  */
 import { existsSync, mkdirSync, readFileSync, readdirSync, rmdirSync, writeFileSync } from "node:fs";
 import path from "node:path";
-import { setTimeout as delay } from "node:timers/promises";
+import { delay } from "./builtins.js";
 import type { CgroupFacts, CgroupMode, CgroupPlan, CgroupWrite } from "../plan/cgroups.js";
 import type { LinuxResources } from "../spec/types.js";
 import { RuntimeError, describe, errnoCode } from "../runtime/errors.js";

@@ -3,7 +3,7 @@
 // (youki's Syscall trait; DESIGN.md principle 3). To add an effect: add a
 // member to Host, implement it in realHost, and give the test fake a version.
 import { existsSync } from "node:fs";
-import { setTimeout as delay } from "node:timers/promises";
+import { delay } from "./builtins.js";
 import { realCgroupFs, type CgroupFs } from "./cgroupfs.js";
 import type { Lock, LockMode } from "./lock.js";
 import { realProc, type Liveness } from "./proc.js";
