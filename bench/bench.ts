@@ -20,13 +20,10 @@ import { closeSync, existsSync, mkdirSync, mkdtempSync, openSync, readFileSync, 
 import { cpus, tmpdir } from "node:os";
 import path from "node:path";
 import { parseArgs } from "node:util";
-import { fileURLToPath } from "node:url";
+import { env, removeAll, TOP, withStderr } from "./common.js";
 import { renderMarkdown, renderSvg, type Report, type Row } from "./report.js";
 
-const TOP = findTop();
 const MEASURE = path.join(TOP, "build", "bench", "measure");
-const env = { ...process.env };
-delete env.NODE_EXTRA_CA_CERTS;
 
 const { values: flags } = parseArgs({
   options: {
@@ -45,37 +42,15 @@ const samples = new Map<string, Map<string, Sample[]>>();
 const work = mkdtempSync(path.join(tmpdir(), "runts-bench-"));
 const initRss = new Map<string, number[]>();
 
-function findTop(): string {
-  let dir = path.dirname(fileURLToPath(import.meta.url));
-  while (!existsSync(path.join(dir, "package.json"))) dir = path.dirname(dir);
-  return dir;
-}
-
 function record(row: string, who: string, s: Sample): void {
   const byWho = samples.get(row) ?? new Map<string, Sample[]>();
   samples.set(row, byWho);
   byWho.set(who, [...(byWho.get(who) ?? []), s]);
 }
 
-/**
- * stderr goes to a file, not a pipe: a container's process inherits the
- * stdio of `create`, and spawnSync would wait on a pipe until the
- * container exits
- */
-function withStderr<T>(fn: (fd: number) => T): { value: T; stderr: string } {
-  const file = path.join(work, "stderr");
-  const fd = openSync(file, "w+");
-  try {
-    const value = fn(fd);
-    return { value, stderr: readFileSync(file, "utf8").trim() || "no output" };
-  } finally {
-    closeSync(fd);
-  }
-}
-
 /** run one command under measure; a failure stops the benchmark with its stderr */
 function measure(cmd: string[]): Sample {
-  const { value: r, stderr } = withStderr((fd) => spawnSync(MEASURE, ["-q", ...cmd], { env, encoding: "utf8", stdio: ["ignore", "pipe", fd] }));
+  const { value: r, stderr } = withStderr(path.join(work, "stderr"), (fd) => spawnSync(MEASURE, ["-q", ...cmd], { env, encoding: "utf8", stdio: ["ignore", "pipe", fd] }));
   const [ns, rssKiB, code] = (r.stdout ?? "").trim().split(" ").map(Number);
   if (r.status !== 0 || code !== 0 || !Number.isFinite(ns))
     throw new Error(`bench: \`${cmd.join(" ")}\` failed (exit ${code ?? r.status}): ${stderr}`);
@@ -84,7 +59,7 @@ function measure(cmd: string[]): Sample {
 
 /** an untimed call, for setup and cleanup; failing stops the benchmark too */
 function call(rt: Runtime, args: string[]): void {
-  const { value: r, stderr } = withStderr((fd) => spawnSync(rt.bin, ["--root", rt.root, ...args], { env, stdio: ["ignore", "ignore", fd] }));
+  const { value: r, stderr } = withStderr(path.join(work, "stderr"), (fd) => spawnSync(rt.bin, ["--root", rt.root, ...args], { env, stdio: ["ignore", "ignore", fd] }));
   if (r.status !== 0) throw new Error(`bench: \`${rt.name} ${args.join(" ")}\` failed (exit ${r.status}): ${stderr}`);
 }
 
@@ -229,10 +204,8 @@ async function main(): Promise<void> {
     { name: "runts", bin: runtsBin, root: path.join(work, "root-runts") },
     { name: "runc", bin: flags.runc!, root: path.join(work, "root-runc") },
   ];
-  const live: Array<[Runtime, string]> = [];
   const cleanup = () => {
-    for (const [rt, id] of live) spawnSync(rt.bin, ["--root", rt.root, "delete", "--force", id], { env, stdio: "ignore" });
-    for (const rt of runtimes) for (const id of listIds(rt)) spawnSync(rt.bin, ["--root", rt.root, "delete", "--force", id], { env, stdio: "ignore" });
+    for (const rt of runtimes) removeAll(rt.bin, rt.root);
     rmSync(work, { recursive: true, force: true });
   };
   for (const sig of ["SIGINT", "SIGTERM"] as const) process.on(sig, () => { cleanup(); process.exit(130); });
@@ -241,7 +214,6 @@ async function main(): Promise<void> {
     for (const rt of runtimes) {
       mkdirSync(rt.root);
       sleeper(rt, sleepBundle, "bench-exec");
-      live.push([rt, "bench-exec"]);
     }
     const bursts = new Map<string, number[]>();
     for (let i = 0; i < N; i++) {
@@ -268,12 +240,6 @@ async function main(): Promise<void> {
   } finally {
     cleanup();
   }
-}
-
-/** what a failed run may have left in a runtime's root */
-function listIds(rt: Runtime): string[] {
-  const r = spawnSync(rt.bin, ["--root", rt.root, "list", "-q"], { env, encoding: "utf8" });
-  return r.status === 0 ? r.stdout.split("\n").filter(Boolean) : [];
 }
 
 function rows(): Row[] {

@@ -12,17 +12,14 @@
 // It writes bench/results/profile.md. `node -e 0` is profiled the same way,
 // as the floor.
 import { execFileSync, spawnSync } from "node:child_process";
-import { closeSync, existsSync, mkdirSync, openSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { parseArgs } from "node:util";
-import { fileURLToPath } from "node:url";
+import { env, removeAll, TOP, withStderr } from "./common.js";
 import { median } from "./report.js";
 
-const TOP = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..", "..", "..");
 const DIST = path.join(TOP, "dist");
-const env = { ...process.env };
-delete env.NODE_EXTRA_CA_CERTS;
 
 const { values: flags } = parseArgs({ options: { iterations: { type: "string", short: "n", default: "10" } } });
 const N = Number(flags.iterations);
@@ -43,18 +40,10 @@ const BUCKETS: Array<[string, (url: string, fn: string) => boolean]> = [
   ["native (V8, Node's C++)", () => true],
 ];
 
-/**
- * one call, its stderr in a file: a container's process inherits the
- * stdio of create, and a pipe would stay open as long as the container
- */
+/** one call; a failure stops the profile with its stderr */
 function call(cmd: string, args: string[], errFile: string): void {
-  const fd = openSync(errFile, "w+");
-  try {
-    const r = spawnSync(cmd, args, { env, stdio: ["ignore", "ignore", fd] });
-    if (r.status !== 0) throw new Error(`profile: \`${cmd} ${args.join(" ")}\` failed (exit ${r.status}): ${readFileSync(errFile, "utf8").trim()}`);
-  } finally {
-    closeSync(fd);
-  }
+  const { value: r, stderr } = withStderr(errFile, (fd) => spawnSync(cmd, args, { env, stdio: ["ignore", "ignore", fd] }));
+  if (r.status !== 0) throw new Error(`profile: \`${cmd} ${args.join(" ")}\` failed (exit ${r.status}): ${stderr}`);
 }
 
 interface Summary { totalMs: number; buckets: Map<string, number>; top: Array<[string, number]> }
@@ -145,9 +134,7 @@ function main(): void {
     writeFileSync(file, out.join("\n") + "\n");
     process.stdout.write(out.join("\n") + "\n");
   } finally {
-    spawnSync(path.join(DIST, "runts"), ["--root", root, "delete", "--force", "target"], { env, stdio: "ignore" });
-    const left = spawnSync(path.join(DIST, "runts"), ["--root", root, "list", "-q"], { env, encoding: "utf8" });
-    for (const id of (left.stdout ?? "").split("\n").filter(Boolean)) spawnSync(path.join(DIST, "runts"), ["--root", root, "delete", "--force", id], { env, stdio: "ignore" });
+    removeAll(path.join(DIST, "runts"), root);
     rmSync(work, { recursive: true, force: true });
   }
 }
