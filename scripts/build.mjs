@@ -1,7 +1,8 @@
 #!/usr/bin/env node
 // Build: schema → standalone validator, TypeScript → build/ts (tests),
-// esbuild → dist/runts.cjs (the program, one file), its V8 code cache, and
-// dist/runts, the launcher. The native part (build/Release/runts-init, probe)
+// esbuild → dist/runts.cjs (the program) and dist/validator.cjs (the schema
+// validator, read only by the commands that validate), their V8 code
+// caches, dist/main.cjs (the loader) and dist/runts, the launcher. The native part (build/Release/runts-init, probe)
 // is node-gyp's: `npm ci` runs it, or `npm run native`.
 //
 // Why CommonJS and a loader: Node 20 has no compile cache for ES modules
